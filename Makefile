@@ -1,0 +1,33 @@
+# ManipTrans on real hardware: the developer entry points. `make help` lists them.
+SHELL := /bin/bash
+PY ?= python3
+ENV := . ./env.sh &&
+
+.PHONY: help setup build test test-fast lint format bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+setup:  ## one-time (idempotent) set-up: Debian packages, .venv, pinned deps, colcon build, env.sh
+	$(PY) tools/workspace_setup.py
+
+build:  ## rebuild the colcon workspace if its build files changed (quick when nothing did)
+	$(PY) tools/workspace_setup.py --skip-apt
+
+lint:  ## ruff over the whole repository
+	$(ENV) ruff check . && ruff format --check .
+
+format:  ## apply ruff's formatter and autofixes
+	$(ENV) ruff format . && ruff check --fix .
+
+test: build lint  ## lint + the whole test suite (unit, multi-process ROS, mock-hardware end-to-end)
+	$(ENV) python -m pytest
+
+test-fast: build  ## the test suite without lint, stopping at the first failure
+	$(ENV) python -m pytest -x -q
+
+bench: build  ## every benchmark of the project -> bench/results.json and a readable table
+	$(ENV) python -m bench
+
+clean:  ## remove build products (keeps .venv)
+	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log env.sh .venv/.stamps/colcon
