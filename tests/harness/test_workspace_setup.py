@@ -1,0 +1,66 @@
+"""`make setup`'s decisions, read from its pure logic (no ROS is installed to test them)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location(
+    "workspace_setup", ROOT / "tools/workspace_setup.py"
+)
+ws = importlib.util.module_from_spec(_spec)
+sys.modules["workspace_setup"] = ws
+_spec.loader.exec_module(ws)
+
+REQS = (ROOT / "requirements.txt").read_text()
+
+
+def test_without_ros_distro_the_jazzy_wheels_are_installed():
+    plan = ws.make_plan({}, REQS)
+    assert plan.ros_source == "wheels" and plan.ros_distro == "jazzy"
+    assert not plan.system_site_packages
+    assert any(line.startswith("ros-jazzy-rclpy") for line in plan.requirement_lines)
+    assert plan.ros_setup_script is None
+
+
+@pytest.mark.parametrize("distro", ["humble", "jazzy"])
+def test_a_sourced_system_ros_is_used_instead_of_the_wheels(distro):
+    plan = ws.make_plan({"ROS_DISTRO": distro}, REQS)
+    assert plan.ros_source == "system" and plan.ros_distro == distro
+    assert plan.system_site_packages  # the venv must see /opt/ros's Python packages
+    assert not any(line.startswith("ros-") for line in plan.requirement_lines)
+    assert plan.ros_setup_script == f"/opt/ros/{distro}/setup.bash"
+    assert any("system ROS 2" in n for n in plan.notes)
+    env_sh = ws.env_script(plan)
+    assert f'. "/opt/ros/{distro}/setup.bash"' in env_sh
+    assert 'AMENT_PREFIX_PATH="$AMENT_PREFIX_PATH:$VIRTUAL_ENV"' not in env_sh
+
+
+def test_humble_gets_the_humble_spelling_of_localhost_only_discovery():
+    assert "ROS_LOCALHOST_ONLY" in ws.env_script(ws.make_plan({"ROS_DISTRO": "humble"}, REQS))
+    assert "ROS_AUTOMATIC_DISCOVERY_RANGE=" in ws.env_script(ws.make_plan({}, REQS))
+
+
+def test_an_unknown_ros_distro_is_refused_with_the_choices():
+    with pytest.raises(ws.SetupError, match="humble, jazzy"):
+        ws.make_plan({"ROS_DISTRO": "foxy"}, REQS)
+
+
+def test_every_requirement_is_pinned_exactly():
+    general, ros = ws.split_requirements(REQS)
+    assert general and ros
+    for line in general + ros:
+        assert "==" in line, f"unpinned requirement: {line}"
+
+
+def test_the_ros_packages_do_not_need_torch():
+    # torch belongs to training/; a robot PC installs the ROS packages without it.
+    for pkg in (ROOT / "ros2_ws" / "src").iterdir():
+        for f in pkg.rglob("*.py"):
+            text = f.read_text()
+            assert "import torch" not in text and "from torch" not in text, f
+        assert "torch" not in (pkg / "package.xml").read_text()
