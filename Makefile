@@ -21,7 +21,7 @@ format:  ## apply ruff's formatter and autofixes
 	$(ENV) ruff format . && ruff check --fix .
 
 test: build lint  ## lint + the whole test suite (unit, multi-process ROS, mock-hardware end-to-end)
-	$(ENV) python -m pytest
+	$(ENV) python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 test-fast: build  ## the test suite without lint, stopping at the first failure
 	$(ENV) python -m pytest -x -q
