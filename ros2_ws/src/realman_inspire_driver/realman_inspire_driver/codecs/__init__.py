@@ -1,0 +1,1 @@
+"""Byte-level codecs: Modbus RTU/TCP, the Inspire native protocol, RealMan JSON. Pure, no I/O."""

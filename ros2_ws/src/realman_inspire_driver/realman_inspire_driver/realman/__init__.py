@@ -1,0 +1,1 @@
+"""RealMan arm controller client over TCP (pure, no rclpy)."""

@@ -1,0 +1,1 @@
+"""Safety layer shared by the arm and hand drivers (pure, no rclpy)."""
