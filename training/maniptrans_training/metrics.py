@@ -1,0 +1,171 @@
+"""The paper's evaluation metrics (Table 1) as pure functions on arrays.
+
+* E_r  — mean per-frame object rotation error [deg]
+* E_t  — mean per-frame object translation error [cm]
+* E_j  — mean per-joint (body keypoint) position error [cm]
+* E_ft — mean per-fingertip position error [cm]
+* SR   — share of rollouts [%] in which every error stays under its threshold in every frame
+
+Inputs are in SI units (m, rad; rotations as matrices) and the outputs in the paper's units.
+Bimanual rollouts pass both hands' points concatenated along the point axis (right then left,
+5 tips each); thresholds per fingertip repeat per hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from maniptrans_training.errors import TrainingError
+from maniptrans_training.rotations import rotation_angle
+
+
+def object_rotation_error_deg(R: np.ndarray, R_ref: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) x2 -> (T,) geodesic angle [deg] between simulated and reference rotations."""
+    return np.degrees(rotation_angle(np.asarray(R, float), np.asarray(R_ref, float)))
+
+
+def object_translation_error_cm(p: np.ndarray, p_ref: np.ndarray) -> np.ndarray:
+    """(T, 3) x2 [m] -> (T,) distance [cm]."""
+    return 100.0 * np.linalg.norm(np.asarray(p, float) - np.asarray(p_ref, float), axis=-1)
+
+
+def point_error_cm(x: np.ndarray, x_ref: np.ndarray) -> np.ndarray:
+    """(T, K, 3) x2 [m] -> (T, K) per-point distance [cm] (joints or fingertips)."""
+    x, x_ref = np.asarray(x, float), np.asarray(x_ref, float)
+    if x.shape != x_ref.shape or x.ndim != 3 or x.shape[-1] != 3:
+        raise TrainingError(
+            f"point_error_cm: expected two (T, K, 3) arrays, found {x.shape}, {x_ref.shape}"
+        )
+    return 100.0 * np.linalg.norm(x - x_ref, axis=-1)
+
+
+@dataclass(frozen=True)
+class SuccessThresholds:
+    """Final thresholds of the reference code (stage-2 termination at s = 0.7).
+
+    Attributes:
+        object_pos: object translation [m].
+        object_rot: object rotation [rad].
+        tips: per fingertip, thumb..pinky [m]; repeated for a second hand.
+        joints: per non-tip body [m], or None to leave joints out of SR.
+    """
+
+    object_pos: float = 0.02
+    object_rot: float = math.radians(30.0)
+    tips: tuple[float, float, float, float, float] = (0.04, 0.045, 0.05, 0.06, 0.06)
+    joints: float | None = None
+
+
+@dataclass(frozen=True)
+class RolloutMetrics:
+    """Per-rollout means (paper units) and the success flag; NaN where a term does not apply."""
+
+    E_r: float
+    E_t: float
+    E_j: float
+    E_ft: float
+    success: bool
+
+
+def rollout_success(
+    tip_err_cm: np.ndarray,
+    thresholds: SuccessThresholds = SuccessThresholds(),
+    obj_t_err_cm: np.ndarray | None = None,
+    obj_r_err_deg: np.ndarray | None = None,
+    joint_err_cm: np.ndarray | None = None,
+) -> bool:
+    """True when every error is under its threshold in every frame.
+
+    Args:
+        tip_err_cm: (T, 5·H) fingertip errors [cm], H hands.
+        obj_t_err_cm, obj_r_err_deg: (T,) or (T, n_objects), or None without an object.
+        joint_err_cm: (T, J) body errors [cm] (used only if ``thresholds.joints`` is set).
+    """
+    tip = np.asarray(tip_err_cm, float)
+    if tip.ndim != 2 or tip.shape[1] % 5:
+        raise TrainingError(f"rollout_success: tip errors must be (T, 5·H), found {tip.shape}")
+    limit = 100.0 * np.tile(thresholds.tips, tip.shape[1] // 5)
+    ok = bool(np.all(tip <= limit))
+    if obj_t_err_cm is not None:
+        ok &= bool(np.all(np.asarray(obj_t_err_cm) <= 100.0 * thresholds.object_pos))
+    if obj_r_err_deg is not None:
+        ok &= bool(np.all(np.asarray(obj_r_err_deg) <= math.degrees(thresholds.object_rot)))
+    if joint_err_cm is not None and thresholds.joints is not None:
+        ok &= bool(np.all(np.asarray(joint_err_cm) <= 100.0 * thresholds.joints))
+    return ok
+
+
+def evaluate_rollout(
+    tips: np.ndarray,
+    tips_ref: np.ndarray,
+    joints: np.ndarray,
+    joints_ref: np.ndarray,
+    obj_R: np.ndarray | None = None,
+    obj_R_ref: np.ndarray | None = None,
+    obj_p: np.ndarray | None = None,
+    obj_p_ref: np.ndarray | None = None,
+    thresholds: SuccessThresholds = SuccessThresholds(),
+) -> RolloutMetrics:
+    """All metrics of one rollout.
+
+    Args:
+        tips, tips_ref: (T, 5·H, 3) fingertip positions [m].
+        joints, joints_ref: (T, J, 3) body positions [m] that have a human counterpart.
+        obj_R, obj_R_ref: (T, 3, 3) or (T, n, 3, 3) object rotations, or None.
+        obj_p, obj_p_ref: (T, 3) or (T, n, 3) object positions [m], or None.
+    """
+    e_ft = point_error_cm(tips, tips_ref)
+    e_j = point_error_cm(joints, joints_ref)
+    e_r = e_t = None
+    if obj_R is not None and obj_R_ref is not None:
+        e_r = object_rotation_error_deg(obj_R, obj_R_ref)
+    if obj_p is not None and obj_p_ref is not None:
+        e_t = object_translation_error_cm(obj_p, obj_p_ref)
+    return RolloutMetrics(
+        E_r=float(np.mean(e_r)) if e_r is not None else float("nan"),
+        E_t=float(np.mean(e_t)) if e_t is not None else float("nan"),
+        E_j=float(np.mean(e_j)),
+        E_ft=float(np.mean(e_ft)),
+        success=rollout_success(e_ft, thresholds, e_t, e_r, e_j),
+    )
+
+
+def success_rate(flags: Iterable[bool]) -> float:
+    """Share of True [%]; NaN for no rollouts."""
+    f = list(flags)
+    return 100.0 * sum(bool(x) for x in f) / len(f) if f else float("nan")
+
+
+def summarize(rollouts: Sequence[RolloutMetrics]) -> dict[str, float]:
+    """Means over rollouts of E_r, E_t, E_j, E_ft, and SR [%]."""
+    if not rollouts:
+        raise TrainingError("summarize: no rollouts to summarise")
+    out = {
+        k: float(np.nanmean([getattr(r, k) for r in rollouts]))
+        if not all(math.isnan(getattr(r, k)) for r in rollouts)
+        else float("nan")
+        for k in ("E_r", "E_t", "E_j", "E_ft")
+    }
+    out["SR"] = success_rate(r.success for r in rollouts)
+    out["n"] = float(len(rollouts))
+    return out
+
+
+def format_table(rows: dict[str, dict[str, float]]) -> str:
+    """The paper's table layout: method | E_r [deg] | E_t [cm] | E_j [cm] | E_ft [cm] | SR [%]."""
+
+    def cell(v: float) -> str:
+        return "–" if math.isnan(v) else f"{v:.2f}"
+
+    head = f"{'method':<28} {'E_r deg':>8} {'E_t cm':>8} {'E_j cm':>8} {'E_ft cm':>8} {'SR %':>7}"
+    lines = [head, "-" * len(head)]
+    for name, m in rows.items():
+        lines.append(
+            f"{name:<28} {cell(m['E_r']):>8} {cell(m['E_t']):>8} {cell(m['E_j']):>8} "
+            f"{cell(m['E_ft']):>8} {cell(m['SR']):>7}"
+        )
+    return "\n".join(lines)
