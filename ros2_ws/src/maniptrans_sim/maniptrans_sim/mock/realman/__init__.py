@@ -1,0 +1,1 @@
+"""RealMan arm controller emulator: rules (`controller`), JSON over TCP and UDP push (`server`)."""
