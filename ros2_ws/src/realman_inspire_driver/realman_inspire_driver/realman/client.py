@@ -1,0 +1,237 @@
+"""RealMan arm controller client: JSON over one TCP connection (default 192.168.1.18:8080).
+
+A request is one CRLF line; its reply is the first message whose identifier (``state`` if a
+string, else ``command``) is the one that request expects. Unsolicited messages met on the way
+(``current_trajectory_state`` when a ``movej`` ends, gen-2 per-frame passthrough echoes) are
+consumed, and the trajectory ones remembered. A request that times out leaves a reply possibly
+still in flight, which a later request of the same kind could mistake for its own, so a timeout
+closes the connection; the driver reconnects.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from realman_inspire_driver.codecs import realman_json as rj
+from realman_inspire_driver.errors import (
+    CommandRejectedError,
+    ConfigError,
+    ConnectionLostError,
+    DeviceTimeoutError,
+    DriverError,
+    FrameError,
+)
+
+
+@dataclass(frozen=True)
+class ArmLinkConfig:
+    """Where and how to reach one arm controller.
+
+    Attributes:
+        host: controller IP address.
+        port: controller TCP port.
+        dof: joints the arm must have (the RM75 has 7); the controller's product string is
+            checked against it on connect.
+        timeout: per-request deadline [s].
+        connect_timeout: TCP connect deadline [s].
+        follow: passthrough ``follow`` flag (True = high follow, needs a period ≤ 10 ms).
+    """
+
+    host: str = "192.168.1.18"
+    port: int = 8080
+    dof: int = 7
+    timeout: float = 0.2
+    connect_timeout: float = 1.0
+    follow: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be in 1..65535, got {self.port}")
+        if self.dof not in (6, 7):
+            raise ConfigError(f"dof must be 6 or 7, got {self.dof}")
+        if self.timeout <= 0 or self.connect_timeout <= 0:
+            raise ConfigError(
+                f"timeouts must be > 0 s, got {self.timeout} and {self.connect_timeout}"
+            )
+
+
+class RealManArm:
+    """One controller connection. Not thread-safe: one caller (the driver loop) at a time."""
+
+    def __init__(self, config: ArmLinkConfig) -> None:
+        self.config = config
+        self.info: rj.SoftwareInfo | None = None
+        self.last_trajectory: rj.TrajectoryState | None = None
+        self.unsolicited = 0  # messages received that answered no request
+        self._sock: socket.socket | None = None
+        self._framer = rj.LineFramer()
+
+    @property
+    def connected(self) -> bool:
+        """A TCP connection is open (it may still turn out dead on the next request)."""
+        return self._sock is not None
+
+    def connect(self) -> rj.SoftwareInfo:
+        """Open the connection and check the controller drives a ``dof``-joint arm."""
+        self.close()
+        cfg = self.config
+        try:
+            sock = socket.create_connection((cfg.host, cfg.port), timeout=cfg.connect_timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as exc:
+            raise ConnectionLostError(f"cannot connect to {cfg.host}:{cfg.port}: {exc}") from exc
+        self._sock = sock
+        self._framer.clear()
+        info = rj.parse_software_info(
+            self.request(rj.encode("get_arm_software_info"), "arm_software_info")
+        )
+        if info.dof != cfg.dof:
+            self.close()
+            raise ConfigError(
+                f"controller at {cfg.host}:{cfg.port} drives a {info.product_version} "
+                f"({info.dof} joints), expected {cfg.dof} joints"
+            )
+        self.info = info
+        return info
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+        self._sock = None
+        self._framer.clear()
+
+    # transport ----------------------------------------------------------------------------
+
+    def _socket(self) -> socket.socket:
+        if self._sock is None:
+            raise ConnectionLostError(f"not connected to {self.config.host}:{self.config.port}")
+        return self._sock
+
+    def _fail(self, exc: DriverError) -> DriverError:
+        self.close()
+        return exc
+
+    def _send(self, data: bytes) -> None:
+        sock = self._socket()
+        try:
+            sock.settimeout(self.config.timeout)
+            sock.sendall(data)
+        except OSError as exc:
+            raise self._fail(ConnectionLostError(f"send failed: {exc}")) from exc
+
+    def _receive(self, timeout: float) -> bool:
+        """Read what arrives within ``timeout`` [s] into the framer; False if nothing came."""
+        sock = self._socket()
+        try:
+            sock.settimeout(timeout)
+            chunk = sock.recv(65536)
+        except (TimeoutError, BlockingIOError):
+            return False
+        except OSError as exc:
+            raise self._fail(ConnectionLostError(f"receive failed: {exc}")) from exc
+        if not chunk:
+            raise self._fail(
+                ConnectionLostError(
+                    f"controller {self.config.host}:{self.config.port} closed the connection"
+                )
+            )
+        self._framer.feed(chunk)
+        return True
+
+    def _take_unsolicited(self, message: dict[str, Any], key: str) -> None:
+        self.unsolicited += 1
+        if key == "current_trajectory_state":
+            self.last_trajectory = rj.parse_trajectory_state(message)
+
+    def poll(self) -> None:
+        """Consume whatever has arrived without waiting (asynchronous messages, stale replies)."""
+        while self._receive(0.0):
+            pass
+        while (message := self._framer.next_message()) is not None:
+            self._take_unsolicited(message, rj.reply_key(message))
+
+    def request(self, line: bytes, expect: str) -> dict[str, Any]:
+        """Send one request line and return the first reply identified as ``expect``.
+
+        Raises:
+            DeviceTimeoutError: no such reply within the timeout (the connection is closed).
+            FrameError: a malformed message arrived (the connection is closed).
+            ConnectionLostError: the connection failed or was closed by the controller.
+        """
+        try:
+            self.poll()
+        except FrameError as exc:
+            raise self._fail(exc) from exc
+        self._send(line)
+        deadline = time.monotonic() + self.config.timeout
+        try:
+            while True:
+                while (message := self._framer.next_message()) is not None:
+                    key = rj.reply_key(message)
+                    if key == expect:
+                        return message
+                    self._take_unsolicited(message, key)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise DeviceTimeoutError(
+                        f"no '{expect}' reply from {self.config.host}:{self.config.port} "
+                        f"within {self.config.timeout * 1e3:.0f} ms"
+                    )
+                self._receive(remaining)
+        except (DeviceTimeoutError, FrameError) as exc:
+            raise self._fail(exc) from exc
+
+    # commands -----------------------------------------------------------------------------
+
+    def _dof(self) -> int:
+        return self.info.dof if self.info is not None else self.config.dof
+
+    def get_state(self) -> rj.ArmState:
+        """Joint angles [rad], flange pose and active error codes."""
+        reply = self.request(rj.encode("get_current_arm_state"), "current_arm_state")
+        try:
+            return rj.parse_arm_state(reply, self._dof())
+        except FrameError as exc:
+            raise self._fail(exc) from exc
+
+    def get_health(self) -> rj.JointHealth:
+        """Joint temperatures, currents, voltages, error and enable flags."""
+        reply = self.request(rj.encode("get_arm_all_state"), "arm_all_state")
+        try:
+            return rj.parse_all_state(reply, self._dof())
+        except FrameError as exc:
+            raise self._fail(exc) from exc
+
+    def movej(self, q: Sequence[float] | np.ndarray, speed_percent: int) -> None:
+        """Start a planned joint move to ``q`` [rad]; returns once the controller accepted it.
+        Its end arrives later as ``last_trajectory`` (see ``poll``)."""
+        self.last_trajectory = None
+        reply = self.request(rj.movej(q, self._dof(), speed_percent), "movej")
+        if not rj.parse_bool(reply, "receive_state"):
+            raise CommandRejectedError(f"controller refused movej to {np.asarray(q).tolist()}")
+
+    def stream(self, q: Sequence[float] | np.ndarray) -> None:
+        """Send one passthrough set-point ``q`` [rad] (``movej_canfd``; no reply)."""
+        self._send(rj.movej_canfd(q, self._dof(), follow=self.config.follow))
+
+    def stop(self) -> None:
+        """``set_arm_stop``: halt as fast as possible; the trajectory cannot be resumed."""
+        reply = self.request(rj.encode("set_arm_stop"), "set_arm_stop")
+        if not rj.parse_bool(reply, "arm_stop"):
+            raise CommandRejectedError("controller answered false to set_arm_stop")
+
+    def clear_system_err(self) -> None:
+        """``clear_system_err``: reset the controller's latched errors."""
+        reply = self.request(rj.encode("clear_system_err"), "clear_system_err")
+        if not rj.parse_bool(reply, "clear_state"):
+            raise CommandRejectedError("controller answered false to clear_system_err")
