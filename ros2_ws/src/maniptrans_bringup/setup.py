@@ -1,5 +1,6 @@
 """Build script: an ament_python package that is also an ordinary pip-installable package."""
 
+import os
 import xml.etree.ElementTree as ET
 from glob import glob
 
@@ -17,6 +18,12 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/config", [f for f in glob("config/*") if not f.endswith(".gitkeep")]),
         (f"share/{PACKAGE}/launch", [f for f in glob("launch/*") if not f.endswith(".gitkeep")]),
+        # the default task of `make demo`: tasks/default/<name>_bih/{rollouts.hdf5,seq_info.json}
+        *[
+            (f"share/{PACKAGE}/{d}", [f for f in glob(f"{d}/*") if os.path.isfile(f)])
+            for d in sorted(glob("tasks/default/*"))
+            if os.path.isdir(d)
+        ],
     ],
     install_requires=["setuptools"],
     zip_safe=True,
@@ -26,6 +33,10 @@ setup(
     entry_points={
         "console_scripts": [
             # CONSOLE_SCRIPTS: one line per executable, "name = maniptrans_bringup.module:main"
+            "bag_recorder = maniptrans_bringup.bag_recorder_node:main",
+            "maniptrans-replay = maniptrans_bringup.runner:main",
+            "maniptrans-export-bag = maniptrans_bringup.export_bag:main",
+            "maniptrans-report = maniptrans_bringup.report_cli:main",
         ],
     },
 )

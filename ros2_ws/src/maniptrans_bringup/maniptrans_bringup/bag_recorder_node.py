@@ -1,0 +1,167 @@
+"""bag_recorder: records the replay's topics to a rosbag2 (version 8, mcap or sqlite3).
+
+Subscriptions are ``raw=True``: callbacks receive the serialized CDR bytes and hand them to a
+:class:`~maniptrans_bringup.bag_io.BagSink` (no decoding in the hot path). On SIGINT or SIGTERM
+the node stops taking new topics, keeps spinning until no message has arrived for
+``drain_quiet_s`` (so messages already delivered to its readers are written too), then closes
+the bag and exits 0.
+
+Parameters:
+    output (str): bag folder to create ("" = ``bag_<time>`` in the working directory).
+    storage (str): ``mcap`` | ``sqlite3``.
+    topics (str[]): recorded from the start; types from the topic contract, or ``topic:type``.
+    discover (str[]): regexes; matching topics are added when they appear in the graph.
+    discover_period_s (float): graph polling period [s].
+    queue_depth (int): subscription history depth (reliable QoS).
+    drain_quiet_s (float): on shutdown, stop once nothing arrived for this long [s].
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import signal
+import sys
+import threading
+import time
+
+import rclpy
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
+
+from maniptrans_bringup.bag_io import BagSink
+from maniptrans_bringup.errors import BringupError
+from maniptrans_bringup.topics import contract_type
+
+
+def _msg_class(msgtype: str):
+    pkg, _, name = msgtype.split("/")
+    return getattr(importlib.import_module(f"{pkg}.msg"), name)
+
+
+class BagRecorder(Node):
+    """Records serialized messages of the configured and discovered topics."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("bag_recorder", **kwargs)
+        d = ParameterDescriptor
+        self.declare_parameter("output", "", d(description="bag folder to create"))
+        self.declare_parameter("storage", "mcap", d(description="mcap | sqlite3"))
+        self.declare_parameter("topics", [""], d(description="topic or topic:type"))
+        self.declare_parameter("discover", [""], d(description="regexes of topics to add"))
+        self.declare_parameter("discover_period_s", 0.5)
+        self.declare_parameter("queue_depth", 1000)
+        self.declare_parameter("drain_quiet_s", 0.3)
+        p = self.get_parameter
+        output = p("output").value or time.strftime("bag_%Y%m%d_%H%M%S")
+        self.depth = int(p("queue_depth").value)
+        self.drain_quiet_s = float(p("drain_quiet_s").value)
+        self.patterns = [re.compile(x) for x in p("discover").value if x]
+        self.sink = BagSink(output, str(p("storage").value))
+        self.last_rx = time.monotonic()
+        self.accepting = True
+        self._subs = {}
+        for entry in p("topics").value:
+            if not entry:
+                continue
+            topic, _, msgtype = entry.partition(":")
+            msgtype = msgtype or contract_type(topic)
+            if msgtype is None:
+                raise BringupError(
+                    f"parameter topics: {topic!r} is not a contract topic; give its type "
+                    "as topic:pkg/msg/Type"
+                )
+            self._record(topic, msgtype)
+        if self.patterns:
+            self.create_timer(float(p("discover_period_s").value), self._discover)
+            self._discover()
+        self.get_logger().info(
+            f"recording {len(self._subs)} topics to {self.sink.path} ({self.sink.storage})"
+        )
+
+    def _qos(self, topic: str) -> QoSProfile:
+        qos = QoSProfile(depth=self.depth, reliability=ReliabilityPolicy.RELIABLE)
+        infos = self.get_publishers_info_by_topic(topic)
+        if infos and all(
+            i.qos_profile.reliability == ReliabilityPolicy.BEST_EFFORT for i in infos
+        ):
+            qos.reliability = ReliabilityPolicy.BEST_EFFORT
+        return qos
+
+    def _record(self, topic: str, msgtype: str) -> None:
+        if topic in self._subs or not self.accepting:
+            return
+        self.sink.add_topic(topic, msgtype)
+        sink_put = self.sink.put
+
+        def on_message(data: bytes, _topic: str = topic) -> None:
+            now = time.time_ns()
+            sink_put(_topic, now, data)
+            self.last_rx = time.monotonic()
+
+        self._subs[topic] = self.create_subscription(
+            _msg_class(msgtype), topic, on_message, self._qos(topic), raw=True
+        )
+
+    def _discover(self) -> None:
+        for topic, types in self.get_topic_names_and_types():
+            if topic in self._subs or not types:
+                continue
+            if any(pat.search(topic) for pat in self.patterns):
+                self._record(topic, types[0])
+
+    def close(self) -> None:
+        self.accepting = False
+        stats = self.sink.close()
+        total = sum(stats.messages.values())
+        self.get_logger().info(
+            f"closed {self.sink.path}: {total} messages, {stats.bytes} bytes, "
+            f"{len(stats.messages)} topics"
+        )
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+
+    def on_signal(_signum, _frame) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        node = BagRecorder()
+    except BringupError as exc:
+        print(f"bag_recorder: {exc}", file=sys.stderr)
+        rclpy.shutdown()
+        sys.exit(2)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    while not stop.is_set():
+        executor.spin_once(timeout_sec=0.05)
+    # drain what already reached our readers, then close the bag
+    node.accepting = False
+    t_stop = time.monotonic()
+    deadline = t_stop + 5.0
+    while (
+        time.monotonic() - max(node.last_rx, t_stop) < node.drain_quiet_s
+        and time.monotonic() < deadline
+    ):
+        executor.spin_once(timeout_sec=0.02)
+    code = 0
+    try:
+        node.close()
+    except BringupError as exc:
+        node.get_logger().error(str(exc))
+        code = 1
+    executor.shutdown()
+    node.destroy_node()
+    rclpy.try_shutdown()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""``maniptrans-replay --composed``: every node class of the graph in one process.
+
+Each spec's node class is the one ``Node`` subclass of the module its console script points at
+(one node per file, the project rule). It is constructed with ``cli_args`` carrying the same
+``--ros-args`` the separate process would get (name, namespace, parameter files), so the
+composed graph equals the multi-process one. All nodes share a MultiThreadedExecutor.
+Node classes must accept and forward ``**kwargs`` to ``Node.__init__`` (rclpy composition).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from maniptrans_bringup.errors import BringupError
+from maniptrans_bringup.procs import LineSink, ros_arguments, wait_for_file
+from maniptrans_bringup.specs import ROLE_PLAYER, STOP_ORDER, NodeSpec, ReplayArgs
+
+
+def node_class(spec: NodeSpec) -> type:
+    """The Node subclass behind ``spec.executable`` (via its console-script entry point)."""
+    from rclpy.node import Node
+
+    eps = [ep for ep in entry_points(group="console_scripts") if ep.name == spec.executable]
+    if not eps:
+        raise BringupError(
+            f"node {spec.fqn}: no Python console script {spec.executable!r} (package "
+            f"{spec.package!r}); it cannot be composed"
+        )
+    module = importlib.import_module(eps[0].value.split(":")[0])
+    classes = [
+        c
+        for _, c in inspect.getmembers(module, inspect.isclass)
+        if issubclass(c, Node) and c is not Node and c.__module__ == module.__name__
+    ]
+    if len(classes) != 1:
+        raise BringupError(
+            f"node {spec.fqn}: expected one Node subclass in {module.__name__}, found "
+            f"{[c.__name__ for c in classes]}"
+        )
+    return classes[0]
+
+
+def _resolve(spec: NodeSpec, sink: LineSink) -> tuple[NodeSpec, type]:
+    try:
+        return spec, node_class(spec)
+    except BringupError as exc:
+        if spec.fallback is None:
+            raise
+        sink.write("replay", f"WARNING: {exc}; using {spec.fallback.fqn} instead")
+        return spec.fallback, node_class(spec.fallback)
+
+
+def run_composed(
+    specs: Sequence[NodeSpec], args: ReplayArgs, *, sink: LineSink, startup_timeout: float
+) -> int:
+    """Run the graph in this process; returns the exit code (0 = task played to its end)."""
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+    from rclpy.signals import SignalHandlerOptions
+
+    stop = threading.Event()
+    reason = ["done"]
+
+    def on_signal(signum, _frame) -> None:
+        reason[0] = f"received {signal.Signals(signum).name}"
+        stop.set()
+
+    try:
+        resolved = [_resolve(s, sink) for s in specs]
+    except BringupError as exc:
+        sink.write("replay", f"ERROR: {exc}")
+        return 2
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    executor = MultiThreadedExecutor(num_threads=4)
+    nodes: list[tuple[NodeSpec, object]] = []
+    code = 0
+    halt = threading.Event()  # stops the spin thread (after the drain)
+    spin = threading.Thread(target=_spin, args=(executor, halt), daemon=True)
+    try:
+        params_dir = Path(args.run_dir) / "params"
+        for spec, cls in resolved:
+            if spec.needs_file:
+                wait_for_file(
+                    spec.needs_file,
+                    startup_timeout,
+                    lambda: reason[0] if stop.is_set() else None,
+                )
+            sink.write("replay", f"composing {spec.fqn} ({cls.__module__}.{cls.__name__})")
+            try:
+                node = cls(cli_args=ros_arguments(spec, params_dir), use_global_arguments=False)
+            except TypeError as exc:
+                raise BringupError(
+                    f"node {spec.fqn}: {cls.__name__}(**kwargs) failed ({exc}); node classes "
+                    "must forward **kwargs to Node.__init__ to be composed"
+                ) from exc
+            executor.add_node(node)
+            nodes.append((spec, node))
+            if not spin.is_alive():
+                spin.start()
+        player = next((n for s, n in nodes if s.role == ROLE_PLAYER), None)
+        while not stop.wait(0.05):
+            if player is not None and player.done.is_set():
+                code = player.exit_code
+                reason[0] = "the task ended" if code == 0 else f"player failed ({code})"
+                break
+    except BringupError as exc:
+        sink.write("replay", f"ERROR: {exc}")
+        code = 1
+    except Exception as exc:  # a node constructor failed: report and stop the rest
+        sink.write("replay", f"ERROR: {type(exc).__name__}: {exc}")
+        code = 1
+    sink.write("replay", f"stopping ({reason[0]})")
+    time.sleep(0.3)  # keep spinning: in-flight messages still reach the recorder
+    order = {role: i for i, role in enumerate(STOP_ORDER)}
+    halt.set()
+    if spin.is_alive():
+        spin.join(timeout=2.0)
+    for _spec, node in sorted(nodes, key=lambda sn: order.get(sn[0].role, len(order))):
+        close = getattr(node, "close", None)
+        if callable(close):
+            close()
+        executor.remove_node(node)
+        node.destroy_node()
+    executor.shutdown()
+    rclpy.try_shutdown()
+    return code
+
+
+def _spin(executor, stop: threading.Event) -> None:
+    while not stop.is_set():
+        executor.spin_once(timeout_sec=0.05)
+
+
+__all__ = ["node_class", "run_composed"]
