@@ -25,6 +25,7 @@ setup(
     entry_points={
         "console_scripts": [
             # CONSOLE_SCRIPTS: one line per executable, "name = maniptrans_sim.module:main"
+            "trajectory_player = maniptrans_sim.trajectory_player_node:main",
         ],
     },
 )
