@@ -29,5 +29,8 @@ test-fast: build  ## the test suite without lint, stopping at the first failure
 bench: build  ## every benchmark of the project -> bench/results.json and a readable table
 	$(ENV) python -m bench
 
+models: build  ## regenerate the robot models (URDF, MJCF, doc picture) from the parameter tables
+	$(ENV) python -m maniptrans_description.generate
+
 clean:  ## remove build products (keeps .venv)
 	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log env.sh .venv/.stamps/colcon

@@ -182,14 +182,12 @@ class Robot:
         return tuple(j for j in self.joints if j.type != "fixed")
 
 
-def attach(
-    parent: Robot, parent_link: str, child: Robot, joint_name: str, T: np.ndarray, name: str
-) -> Robot:
-    """A new robot: ``child``'s root fixed to ``parent_link`` of ``parent`` at transform ``T``."""
+def attach(parent: Robot, parent_link: str, child: Robot, joint_name: str, T: np.ndarray) -> Robot:
+    """``parent`` with ``child``'s root fixed to ``parent_link`` at transform ``T`` (4x4)."""
     parent.link(parent_link)  # validates the name
     mount = Joint(joint_name, "fixed", parent_link, child.root).with_origin(np.asarray(T))
     return Robot(
-        name=name,
+        name=parent.name,
         root=parent.root,
         links=parent.links + child.links,
         joints=(*parent.joints, mount, *child.joints),

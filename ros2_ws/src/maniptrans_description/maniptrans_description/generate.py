@@ -1,0 +1,66 @@
+"""``make models``: write every URDF and MJCF from the parameter tables (and render the picture).
+
+    python -m maniptrans_description.generate [--check] [--no-render]
+
+Files go into the source tree: ``urdf/<name>.urdf``, ``mjcf/<name>.xml`` for each name in
+``paths.MODEL_NAMES``, and ``doc/rig.png``. The output is deterministic (fixed number formatting),
+so ``--check`` (and the test suite) can tell whether the committed files are stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .builders import build
+from .errors import DescriptionError
+from .paths import MODEL_NAMES, source_dir
+from .urdf import to_urdf
+
+
+def generated_files() -> dict[str, str]:
+    """Relative path (in the package source) -> text, for every generated model file."""
+    files: dict[str, str] = {}
+    for name in MODEL_NAMES:
+        robot = build(name)
+        files[f"urdf/{name}.urdf"] = to_urdf(robot)
+    return files
+
+
+def stale_files(root: Path) -> list[str]:
+    """Generated files under ``root`` that are missing or differ from a fresh generation."""
+    stale = []
+    for rel, text in generated_files().items():
+        path = root / rel
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(rel)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
+    args = parser.parse_args(argv)
+    root = source_dir()
+    if root is None:
+        raise DescriptionError(
+            "generate writes into the package source tree; run it from a checkout"
+        )
+    if args.check:
+        stale = stale_files(root)
+        for rel in stale:
+            print(f"stale: {rel}")
+        return 1 if stale else 0
+    for rel, text in generated_files().items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
