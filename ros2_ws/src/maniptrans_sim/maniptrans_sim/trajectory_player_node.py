@@ -21,7 +21,7 @@ import time
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
@@ -61,6 +61,7 @@ class TrajectoryPlayer(Node):
         self.declare_parameter("ready_stale_s", 5.0)
         self.declare_parameter("pause_when_not_ready", True)
         self.declare_parameter("restamp", True)
+        self.declare_parameter("late_drop_s", 0.1)
         p = lambda name: self.get_parameter(name).value  # noqa: E731
         path = str(p("task"))
         if not path:
@@ -72,6 +73,7 @@ class TrajectoryPlayer(Node):
         self.exit_on_end = bool(p("exit_on_end"))
         self.end_hold_s = float(p("end_hold_s"))
         self.restamp = bool(p("restamp"))
+        self.late_drop_s = float(p("late_drop_s"))
         self.pause_when_not_ready = bool(p("pause_when_not_ready"))
         self.ready_timeout_s = float(p("ready_timeout_s"))
         sources = [s for s in p("ready_sources") if s] if p("wait_ready") else []
@@ -185,14 +187,22 @@ class TrajectoryPlayer(Node):
                 self.get_logger().info(f"drivers ready again: resuming at {clock.next_index}")
         due = clock.due(now)
         if due:
-            self._publish(due)
+            self._publish(due, clock.data_time(now))
         return clock.next_deadline(time.monotonic())
 
-    def _publish(self, indices: list[int]) -> None:
+    def _publish(self, indices: list[int], data_time: float) -> None:
+        """Publish the due frames; ones later than ``late_drop_s`` (data time) are dropped,
+        except the newest, so a stall does not turn into a burst of stale setpoints."""
+        times = self.source.times
+        keep = [k for k in indices[:-1] if data_time - times[k] <= self.late_drop_s]
+        self.skipped += len(indices) - 1 - len(keep)
+        for k in [*keep, indices[-1]]:
+            self._publish_one(k)
+
+    def _publish_one(self, k: int) -> None:
         stamp = self.get_clock().now().to_msg()
         if isinstance(self.source, TaskSource):
-            self.skipped += len(indices) - 1  # a late setpoint is useless: send the newest
-            frame = self.source.frame(indices[-1])
+            frame = self.source.frame(k)
             for side, q in frame.hands.items():
                 js = JointState()
                 js.header.stamp = stamp
@@ -205,11 +215,10 @@ class TrajectoryPlayer(Node):
                 self.pubs[object_topic(name)].publish(_pose(stamp, pose))
             self.published += 1
             return
-        for k in indices:
-            ev = self.source.events[k]
-            data = restamp_cdr(ev.data, stamp.sec, stamp.nanosec) if self.restamp else ev.data
-            self.pubs[ev.topic].publish(data)
-            self.published += 1
+        ev = self.source.events[k]
+        data = restamp_cdr(ev.data, stamp.sec, stamp.nanosec) if self.restamp else ev.data
+        self.pubs[ev.topic].publish(data)
+        self.published += 1
 
     def _publish_status(self) -> None:
         now = time.monotonic()
@@ -256,7 +265,7 @@ def main(args=None) -> None:
         print(f"trajectory_player: {exc}", file=sys.stderr)
         rclpy.try_shutdown()
         sys.exit(2)
-    executor = MultiThreadedExecutor(num_threads=2)
+    executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:
         while rclpy.ok() and not node.done.is_set():
