@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mockrig_helpers import ArmBench, JsonLineClient
+from mockrig_helpers import ArmBench, HandBench, JsonLineClient
 
 from maniptrans_sim.mock.aio import LoopThread
 from maniptrans_sim.mock.faults import FaultLog, LinkFaults
@@ -42,3 +42,34 @@ def json_client(arm_bench: ArmBench) -> Iterator[JsonLineClient]:
     client = JsonLineClient(arm_bench.port)
     yield client
     client.close()
+
+
+def make_hand_bench(io_loop: LoopThread, tmp_path, **link) -> HandBench:
+    from maniptrans_sim.mock.inspire.device import HandConfig, InspireHandDevice
+    from maniptrans_sim.mock.inspire.server import HandLinkConfig, HandServer
+
+    model = FirstOrderRig()
+    device = InspireHandDevice(HandConfig("right"))
+    runner = TwinRunner(model, [device], RunnerConfig(speed=1.0))
+    log = FaultLog(lambda: runner.sim_time)
+    faults = LinkFaults("right_hand", log)
+    link.setdefault("symlink", str(tmp_path / "right_hand"))
+    server = HandServer(device, faults, HandLinkConfig(**link))
+    io_loop.run(server.start())
+    runner.start()
+    return HandBench(model, device, runner, server, log, faults)
+
+
+@pytest.fixture
+def hand_factory(io_loop: LoopThread, tmp_path) -> Iterator:
+    benches: list[HandBench] = []
+
+    def make(**link) -> HandBench:
+        bench = make_hand_bench(io_loop, tmp_path, **link)
+        benches.append(bench)
+        return bench
+
+    yield make
+    for b in benches:
+        io_loop.run(b.server.close())
+        b.runner.stop()

@@ -57,3 +57,15 @@ class JsonLineClient:
     def close(self) -> None:
         self.file.close()
         self.sock.close()
+
+
+@dataclass
+class HandBench:
+    """An Inspire emulator on a temp-dir pty symlink (and a free TCP port), first-order model."""
+
+    model: FirstOrderRig
+    device: object
+    runner: TwinRunner
+    server: object
+    log: FaultLog
+    faults: LinkFaults

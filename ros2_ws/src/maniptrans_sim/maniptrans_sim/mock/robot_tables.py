@@ -138,3 +138,34 @@ def flange_pose(q: np.ndarray, mdh: np.ndarray) -> np.ndarray:
         )
         T = T @ A
     return T
+
+
+class HandCommandMap:
+    """Actuator angle [rad] <-> Inspire command 0..1000, per the hand calibration.
+
+    Uses the description's `HandCalibration` (its YAML, or ``calibration_path``) when installed;
+    otherwise the fact-sheet default: 1000 = open (lower limit), 0 = closed (upper limit).
+    """
+
+    def __init__(self, side: Side, calibration_path: str | None = None) -> None:
+        self.side = check_side(side)
+        self._cal = None
+        try:  # pragma: no cover - depends on which packages are installed
+            from maniptrans_description.hand_calibration import HandCalibration
+
+            self._cal = HandCalibration.load(calibration_path, side)
+        except ImportError:  # pragma: no cover
+            lo, hi = hand_actuator_limits(side)
+            self._q0, self._q1000 = hi, lo
+
+    def to_command(self, q: np.ndarray) -> np.ndarray:
+        """Angles (6,) [rad] -> commands (6,) as floats in [0, 1000] (not rounded)."""
+        if self._cal is not None:
+            return np.asarray(self._cal.radians_to_command(q), float)
+        return np.clip(1000.0 * (q - self._q0) / (self._q1000 - self._q0), 0.0, 1000.0)
+
+    def to_radians(self, cmd: np.ndarray) -> np.ndarray:
+        """Commands (6,) in [0, 1000] -> angles (6,) [rad]."""
+        if self._cal is not None:
+            return np.asarray(self._cal.command_to_radians(cmd), float)
+        return self._q0 + (self._q1000 - self._q0) * np.asarray(cmd, float) / 1000.0
