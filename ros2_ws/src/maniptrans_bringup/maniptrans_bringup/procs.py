@@ -102,6 +102,7 @@ class Child:
     proc: subprocess.Popen[bytes]
     log_file: IO[str] | None = None
     stopping: bool = False
+    escalated: bool = False  # SIGINT was not enough: SIGTERM/SIGKILL were needed
     killed: bool = False
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -132,7 +133,7 @@ class Child:
         rc = self.returncode
         if rc is None:
             return False
-        if self.killed:
+        if self.killed or self.escalated:
             return True
         if self.stopping:
             return rc not in _SIGNAL_EXITS
@@ -231,6 +232,7 @@ def stop_children(children: list[Child], grace: float = 5.0) -> None:
         for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 2.0), (signal.SIGKILL, 2.0)):
             if not child.alive():
                 break
+            child.escalated = sig != signal.SIGINT
             if sig == signal.SIGKILL:
                 child.killed = True
             child.signal(sig)

@@ -143,7 +143,12 @@ class Runner:
         stop_children(ordered)
         for c in self.children:
             if c.failed():
-                how = "was killed" if c.killed else f"exited with code {c.returncode}"
+                if c.killed:
+                    how = "did not stop and was killed"
+                elif c.escalated:
+                    how = f"ignored SIGINT and was terminated (code {c.returncode})"
+                else:
+                    how = f"exited with code {c.returncode}"
                 self.failures.append(f"{c.label} {how}")
 
     def exit_code(self) -> int:
