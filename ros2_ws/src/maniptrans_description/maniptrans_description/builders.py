@@ -20,7 +20,7 @@ from .model import Joint, Link, Robot, Shape, attach, vec3
 from .paths import check_model_name
 from .rig import RigCalibration
 from .rm75 import arm_robot
-from .sides import SIDES, hand_prefix
+from .sides import SIDES
 
 TABLE_RGBA = (0.55, 0.42, 0.3, 1.0)
 
@@ -62,7 +62,4 @@ def rig_robot(rig: RigCalibration, coupling: MimicCoupling = DEFAULT_COUPLING) -
         robot = attach(
             robot, f"{side}_arm_link_7", hand, f"{side}_hand_mount", rig.T_flange_hand[side]
         )
-        frame = Robot(f"{side}_hand_base", f"{side}_hand_base", (Link(f"{side}_hand_base"),), ())
-        hand_root = f"{hand_prefix(side)}_hand_base_link"
-        robot = attach(robot, hand_root, frame, f"{side}_hand_base_joint", np.eye(4))
     return robot

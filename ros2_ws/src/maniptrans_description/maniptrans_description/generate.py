@@ -15,16 +15,20 @@ from pathlib import Path
 
 from .builders import build
 from .errors import DescriptionError
+from .mjcf import mjcf_text
 from .paths import MODEL_NAMES, source_dir
+from .rig import RigCalibration
 from .urdf import to_urdf
 
 
 def generated_files() -> dict[str, str]:
     """Relative path (in the package source) -> text, for every generated model file."""
+    rig = RigCalibration.load()
     files: dict[str, str] = {}
     for name in MODEL_NAMES:
-        robot = build(name)
-        files[f"urdf/{name}.urdf"] = to_urdf(robot)
+        files[f"urdf/{name}.urdf"] = to_urdf(build(name, rig))
+    for name in MODEL_NAMES:
+        files[f"mjcf/{name}.xml"] = mjcf_text(name, rig)
     return files
 
 

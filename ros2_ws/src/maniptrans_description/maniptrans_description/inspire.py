@@ -237,12 +237,15 @@ def hand_robot(side: Side, coupling: MimicCoupling | None = None) -> Robot:
     """The hand as a kinematic tree rooted at ``<P>_hand_base_link``.
 
     ``coupling=None``: the sim hand (12 independent joints); otherwise the real hand with mimics.
+    Besides the 17 table joints it carries the contract frame ``<side>_hand_base`` (identity).
     """
+    side = check_side(side)
     p = hand_prefix(side)
-    kind = "sim" if coupling is None else "real"
-    joints = joint_table(side, coupling)
-    links = link_table(side)
-    return Robot(f"inspire_hand_{check_side(side)}_{kind}", f"{p}_hand_base_link", links, joints)
+    name = f"inspire_hand_{side}" + ("_sim" if coupling is None else "")
+    base = f"{p}_hand_base_link"
+    frame = Joint(f"{side}_hand_base_joint", "fixed", base, f"{side}_hand_base")
+    links = (*link_table(side), Link(f"{side}_hand_base"))
+    return Robot(name, base, links, (*joint_table(side, coupling), frame))
 
 
 def mirror_joint_to_left(joint: Joint) -> Joint:

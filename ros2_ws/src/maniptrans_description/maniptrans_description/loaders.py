@@ -94,3 +94,31 @@ def _existing(path: Path) -> Path:
     if not path.is_file():
         raise DescriptionError(f"model file {path} does not exist; run `make models`")
     return path
+
+
+def mujoco_qpos_indices(model: mujoco.MjModel, joint_names: list[str]) -> np.ndarray:
+    """Index into ``qpos`` of each named hinge joint (raises listing the model's joints)."""
+    import mujoco
+
+    out = []
+    for name in joint_names:
+        jid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, name)
+        if jid < 0:
+            known = [model.joint(i).name for i in range(model.njnt)]
+            raise DescriptionError(f"MuJoCo model has no joint {name!r}; joints: {known}")
+        out.append(int(model.jnt_qposadr[jid]))
+    return np.array(out, dtype=int)
+
+
+def mujoco_actuator_indices(model: mujoco.MjModel, actuator_names: list[str]) -> np.ndarray:
+    """Index into ``ctrl`` of each named actuator (raises listing the model's actuators)."""
+    import mujoco
+
+    out = []
+    for name in actuator_names:
+        aid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_ACTUATOR, name)
+        if aid < 0:
+            known = [model.actuator(i).name for i in range(model.nu)]
+            raise DescriptionError(f"MuJoCo model has no actuator {name!r}; actuators: {known}")
+        out.append(aid)
+    return np.array(out, dtype=int)
