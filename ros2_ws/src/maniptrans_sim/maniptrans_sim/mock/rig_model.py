@@ -73,6 +73,11 @@ class RigModel(Protocol):
         """Actuator angles (6,) [rad] and fingertip forces (6,) [N]."""
         ...
 
+    def hand_reference(self, side: Side) -> np.ndarray:
+        """Where each hand actuator is being driven right now, (6,) [rad] (a finger pressing on
+        something sits short of it; holding this reference holds the force)."""
+        ...
+
     def set_frozen(self, side: Side, part: Part, index: int, frozen: bool) -> None:
         """Freeze (or release) one joint: it stops following its target (a mechanical fault)."""
         ...
@@ -155,6 +160,9 @@ class FirstOrderRig:
 
     def hand_state(self, side: Side) -> tuple[np.ndarray, np.ndarray]:
         return self._hand_q[side].copy(), self._hand_force(side)
+
+    def hand_reference(self, side: Side) -> np.ndarray:
+        return self._hand_q[side].copy()
 
     def set_frozen(self, side: Side, part: Part, index: int, frozen: bool) -> None:
         mask = self._frozen[(check_side(side), part)]

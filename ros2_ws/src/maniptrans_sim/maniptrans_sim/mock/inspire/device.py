@@ -225,6 +225,7 @@ class InspireHandDevice:
     def control_step(self, model: RigModel) -> None:
         """Read the model, run the finger logic, fill the state registers, command the model."""
         q, force_n = model.hand_state(self.side)
+        q_ref = model.hand_reference(self.side)
         with self._lock:
             self._time = t = model.time
             act = self._map.to_command(q)
@@ -243,7 +244,7 @@ class InspireHandDevice:
                     continue
                 if self._force_hold[i] is None and closing:
                     if force_g[i] >= self._v["FORCE_SET"][i]:
-                        self._force_hold[i] = float(q[i])
+                        self._force_hold[i] = float(q_ref[i])  # keep pressing as hard
                 if self._force_hold[i] is not None:
                     q_target[i] = self._force_hold[i]
                     status[i] = STATUS_FORCE_REACHED
