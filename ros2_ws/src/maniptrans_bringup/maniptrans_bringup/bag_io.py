@@ -161,7 +161,7 @@ def read_bag_messages(path: str | Path, topics: list[str] | None = None):
             conns = [c for c in reader.connections if topics is None or c.topic in topics]
             for conn, t_ns, raw in reader.messages(connections=conns):
                 yield conn.topic, conn.msgtype, t_ns, raw
-    except ReaderError as exc:
+    except (ReaderError, OSError) as exc:
         raise BringupError(f"{path}: cannot read as rosbag2 ({exc})") from exc
 
 
@@ -173,7 +173,7 @@ def bag_summary(path: str | Path) -> dict[str, dict[str, object]]:
     try:
         with Reader(Path(path)) as reader:
             return {c.topic: {"type": c.msgtype, "count": c.msgcount} for c in reader.connections}
-    except ReaderError as exc:
+    except (ReaderError, OSError) as exc:
         raise BringupError(f"{path}: cannot read as rosbag2 ({exc})") from exc
 
 

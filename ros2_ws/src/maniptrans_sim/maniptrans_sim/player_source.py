@@ -278,7 +278,7 @@ def load_bag(path: str | Path) -> BagSource:
                     if conn.topic.endswith("/wrist_pose"):
                         wrists.setdefault(conn.topic.split("/")[2], []).append(pose)
                 events.append(BagEvent((t_ns - t0) * 1e-9, conn.topic, conn.msgtype, bytes(raw)))
-    except ReaderError as exc:
+    except (ReaderError, OSError) as exc:
         raise PlayerSourceError(f"{bag_dir}: cannot read as rosbag2 ({exc})") from exc
     events.sort(key=lambda e: e.time)
     return BagSource(str(bag_dir), events, {s: np.array(v) for s, v in wrists.items()})

@@ -1,0 +1,469 @@
+"""Replay report: how well the hardware (or the twin) followed a recorded replay.
+
+Pure module (numpy, rosbags, the description's kinematics). From a bag of a replay it computes
+
+* joint tracking, per joint, command vs measured, arms and hands [rad] (RMS, max);
+* E_ft: fingertip error between the sim 12-DoF reference and the real hand at its measured
+  actuator positions (mimics applied), fingertips in the hand base frame [m];
+* wrist error (E_j-like): sim wrist target mapped to the table (``T_world_sim``) vs the hand
+  base reached by the measured arm joints (arm base · FK · mount) [m], [rad];
+* E_t, E_r: object translation [m] / rotation [rad] error, sim reference vs the twin's object
+  (``/mock/objects/<name>/pose``), when an object was simulated;
+* command-period jitter per command topic [s] and end-to-end latency, sim frame stamp -> command
+  received on the wire side (the recorder's receive time) [s].
+
+Every reference is sampled zero-order-hold at the measured sample's receive time, so servo lag
+and pipeline delay are part of the errors (as a user sees them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from maniptrans_bringup.errors import BringupError
+from maniptrans_bringup.topics import SIDES, command, measured, sim_hand, sim_wrist
+
+JOINT_STATE = "sensor_msgs/msg/JointState"
+POSE_STAMPED = "geometry_msgs/msg/PoseStamped"
+DIAGNOSTIC_ARRAY = "diagnostic_msgs/msg/DiagnosticArray"
+
+
+@dataclass
+class Series:
+    """Samples of one topic.
+
+    Attributes:
+        t: (N,) receive time [s since epoch] (bag time).
+        stamp: (N,) header stamp [s since epoch].
+        names: joint names of the first message (JointState) or [] (poses).
+        values: (N, J) positions [rad] (JointState) or (N, 7) pose x y z qx qy qz qw.
+        frame_id: header frame of the first message.
+    """
+
+    t: np.ndarray
+    stamp: np.ndarray
+    names: list[str]
+    values: np.ndarray
+    frame_id: str = ""
+
+    def __len__(self) -> int:
+        return int(self.t.size)
+
+    def columns(self, names: list[str]) -> np.ndarray:
+        """(N, len(names)) columns by joint name (raises naming the missing joint)."""
+        if not self.names:
+            return self.values[:, : len(names)]
+        idx = []
+        for n in names:
+            if n not in self.names:
+                raise BringupError(f"joint {n!r} not in recorded names {self.names}")
+            idx.append(self.names.index(n))
+        return self.values[:, idx]
+
+
+@dataclass
+class Replay:
+    """Everything the report reads from a bag."""
+
+    path: str
+    series: dict[str, Series] = field(default_factory=dict)
+    diagnostics: list[tuple[float, str, int, dict[str, str]]] = field(default_factory=list)
+
+    def get(self, topic: str) -> Series | None:
+        s = self.series.get(topic)
+        return s if s is not None and len(s) else None
+
+
+def load_replay(path: str | Path) -> Replay:
+    """Decode the JointState, PoseStamped and DiagnosticArray topics of a bag (offline)."""
+    from maniptrans_bringup.bag_io import read_bag_messages, typestore
+
+    store = typestore()
+    rows: dict[str, list] = {}
+    meta: dict[str, tuple[list[str], str]] = {}
+    rep = Replay(str(path))
+    for topic, msgtype, t_ns, raw in read_bag_messages(path):
+        if msgtype not in (JOINT_STATE, POSE_STAMPED, DIAGNOSTIC_ARRAY):
+            continue
+        msg = store.deserialize_cdr(bytes(raw), msgtype)
+        t = t_ns * 1e-9
+        if msgtype == DIAGNOSTIC_ARRAY:
+            for st in msg.status:
+                rep.diagnostics.append(
+                    (t, st.name, int(st.level), {kv.key: kv.value for kv in st.values})
+                )
+            continue
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        if msgtype == JOINT_STATE:
+            names = list(msg.name)
+            if topic in meta and names and names != meta[topic][0]:
+                continue  # a message with another joint set: skip rather than mix columns
+            vals = np.asarray(msg.position, dtype=float)
+        else:
+            names = []
+            p, o = msg.pose.position, msg.pose.orientation
+            vals = np.array([p.x, p.y, p.z, o.x, o.y, o.z, o.w])
+        meta.setdefault(topic, (names, msg.header.frame_id))
+        if rows.get(topic) and rows[topic][0][2].shape != vals.shape:
+            continue
+        rows.setdefault(topic, []).append((t, stamp, vals))
+    for topic, r in rows.items():
+        rep.series[topic] = Series(
+            t=np.array([x[0] for x in r]),
+            stamp=np.array([x[1] for x in r]),
+            names=meta[topic][0],
+            values=np.stack([x[2] for x in r]),
+            frame_id=meta[topic][1],
+        )
+    return rep
+
+
+def zoh(ref_t: np.ndarray, ref_v: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reference held at each time of ``t``; returns (mask of t inside the reference's span,
+    values at those t). ``ref_t`` must be sorted."""
+    inside = (t >= ref_t[0]) & (t <= ref_t[-1])
+    idx = np.searchsorted(ref_t, t[inside], side="right") - 1
+    return inside, ref_v[idx]
+
+
+def _stats(err: np.ndarray) -> dict[str, float]:
+    if err.size == 0:
+        return {"rms": float("nan"), "mean": float("nan"), "max": float("nan"), "n": 0}
+    return {
+        "rms": float(np.sqrt(np.mean(err**2))),
+        "mean": float(np.mean(np.abs(err))),
+        "max": float(np.max(np.abs(err))),
+        "n": int(err.size),
+    }
+
+
+def joint_tracking(cmd: Series, meas: Series) -> dict[str, Any]:
+    """Per-joint command-vs-measured error [rad] at the measured samples."""
+    names = cmd.names or meas.names
+    m = meas.columns(names)
+    inside, ref = zoh(cmd.t, cmd.columns(names), meas.t)
+    err = m[inside] - ref  # (n, J)
+    per_joint = {n: _stats(err[:, j]) for j, n in enumerate(names)}
+    overall = _stats(err.ravel())
+    return {
+        "joints": per_joint,
+        "rms": overall["rms"],
+        "max": overall["max"],
+        "t": meas.t[inside],
+        "err": err,
+        "cmd": ref,
+        "meas": m[inside],
+        "names": names,
+    }
+
+
+class HandTips:
+    """Fingertip positions in the hand base frame from the 12 sim joints (Pinocchio)."""
+
+    def __init__(self, side: str) -> None:
+        import pinocchio as pin
+
+        from maniptrans_description.inspire import fingertip_frames, sim_joint_names
+        from maniptrans_description.loaders import load_pinocchio, pinocchio_q_indices
+
+        self.pin = pin
+        self.side = side
+        self.model = load_pinocchio(f"inspire_hand_{side}_sim")
+        self.data = self.model.createData()
+        self.names = list(sim_joint_names(side))  # type: ignore[arg-type]
+        self.qidx = pinocchio_q_indices(self.model, self.names)
+        self.frames = [self.model.getFrameId(f) for f in fingertip_frames(side)]  # type: ignore[arg-type]
+
+    def tips(self, q12: np.ndarray) -> np.ndarray:
+        """(N, 12) sim joints [rad] -> (N, 5, 3) tips [m], thumb..pinky."""
+        q12 = np.atleast_2d(q12)
+        out = np.empty((q12.shape[0], len(self.frames), 3))
+        q = self.pin.neutral(self.model)
+        for i, row in enumerate(q12):
+            q[self.qidx] = row
+            self.pin.framesForwardKinematics(self.model, self.data, q)
+            for j, f in enumerate(self.frames):
+                out[i, j] = self.data.oMf[f].translation
+        return out
+
+
+def fingertip_error(sim: Series, meas_hand: Series, side: str) -> dict[str, Any]:
+    """E_ft: per-sample mean over the 5 tips of ‖tip_real − tip_sim‖ [m]."""
+    from maniptrans_description.inspire import actuator_names, actuators_to_sim_joints
+
+    kin = HandTips(side)
+    q_act = meas_hand.columns(list(actuator_names(side)))  # type: ignore[arg-type]
+    inside, q_sim = zoh(sim.t, sim.columns(kin.names), meas_hand.t)
+    q_real = actuators_to_sim_joints(side, q_act[inside])  # type: ignore[arg-type]
+    d = np.linalg.norm(kin.tips(q_real) - kin.tips(q_sim), axis=2)  # (n, 5)
+    per_sample = d.mean(axis=1)
+    tips = ["thumb", "index", "middle", "ring", "pinky"]
+    return {
+        "rms": _stats(per_sample)["rms"],
+        "mean": _stats(per_sample)["mean"],
+        "max": _stats(d.ravel())["max"],
+        "per_tip_rms": {n: _stats(d[:, i])["rms"] for i, n in enumerate(tips)},
+        "t": meas_hand.t[inside],
+        "err": per_sample,
+    }
+
+
+def _pose_to_matrix(pose7: np.ndarray) -> np.ndarray:
+    from scipy.spatial.transform import Rotation
+
+    T = np.tile(np.eye(4), (pose7.shape[0], 1, 1))
+    T[:, :3, :3] = Rotation.from_quat(pose7[:, 3:7]).as_matrix()  # scipy: x y z w
+    T[:, :3, 3] = pose7[:, :3]
+    return T
+
+
+def _rot_angle(Ra: np.ndarray, Rb: np.ndarray) -> np.ndarray:
+    """(N,) angle of Ra^T Rb [rad]."""
+    c = (np.einsum("nji,nji->n", Ra, Rb) - 1.0) / 2.0
+    return np.arccos(np.clip(c, -1.0, 1.0))
+
+
+def wrist_error(sim_wrist: Series, meas_arm: Series, side: str, calib) -> dict[str, Any]:
+    """Hand base reached by the measured arm vs the sim wrist on the table [m], [rad]."""
+    from maniptrans_description.rm75 import joint_names, mdh_fk
+
+    q = meas_arm.columns(list(joint_names(side)))  # type: ignore[arg-type]
+    inside, target = zoh(sim_wrist.t, sim_wrist.values, meas_arm.t)
+    T_target = calib.T_world_sim @ _pose_to_matrix(target)
+    base, mount = calib.T_world_armbase[side], calib.T_flange_hand[side]
+    T_real = np.stack([base @ mdh_fk(calib.arm_variant, qi) @ mount for qi in q[inside]])
+    if T_real.size == 0:
+        T_real = np.zeros((0, 4, 4))
+    pos = np.linalg.norm(T_real[:, :3, 3] - T_target[:, :3, 3], axis=1)
+    rot = _rot_angle(T_target[:, :3, :3], T_real[:, :3, :3])
+    return {
+        "position": _stats(pos),
+        "rotation": _stats(rot),
+        "t": meas_arm.t[inside],
+        "pos_err": pos,
+        "rot_err": rot,
+    }
+
+
+def object_error(ref: Series, twin: Series, calib) -> dict[str, Any]:
+    """E_t [m], E_r [rad]: sim reference (mapped by ``T_world_sim`` unless the twin reports in
+    the sim frame) vs the twin's object."""
+    inside, target = zoh(ref.t, ref.values, twin.t)
+    T_ref = _pose_to_matrix(target)
+    if twin.frame_id not in ("sim", "sim_world"):
+        T_ref = calib.T_world_sim @ T_ref
+    T_twin = _pose_to_matrix(twin.values[inside])
+    e_t = np.linalg.norm(T_ref[:, :3, 3] - T_twin[:, :3, 3], axis=1)
+    e_r = _rot_angle(T_ref[:, :3, :3], T_twin[:, :3, :3])
+    return {"E_t": _stats(e_t), "E_r": _stats(e_r), "t": twin.t[inside], "e_t": e_t, "e_r": e_r}
+
+
+def period_jitter(s: Series) -> dict[str, float]:
+    """Inter-arrival statistics of a topic [s]: median period, std, p99 |period − median|."""
+    if len(s) < 3:
+        return {
+            "rate_hz": float("nan"),
+            "period": float("nan"),
+            "std": float("nan"),
+            "p99_dev": float("nan"),
+            "n": len(s),
+        }
+    dt = np.diff(s.t)
+    med = float(np.median(dt))
+    return {
+        "rate_hz": 1.0 / med if med > 0 else float("inf"),
+        "period": med,
+        "std": float(np.std(dt)),
+        "p99_dev": float(np.percentile(np.abs(dt - med), 99)),
+        "n": len(s),
+    }
+
+
+def latency(sim: Series, cmd: Series) -> dict[str, Any]:
+    """Sim frame stamp -> command receive time [s].
+
+    If the command carries the stamp of the sim frame it was computed from (``stamp``
+    propagated), that frame is used; otherwise the newest sim frame received before the command
+    (an upper bound of the pipeline delay).
+    """
+    stamps = set(np.round(sim.stamp, 9).tolist())
+    propagated = np.array([round(s, 9) in stamps for s in cmd.stamp])
+    if propagated.mean() > 0.5:
+        lat = cmd.t[propagated] - cmd.stamp[propagated]
+        method = "stamp propagated"
+    else:
+        inside, src_stamp = zoh(sim.t, sim.stamp, cmd.t)
+        lat = cmd.t[inside] - src_stamp
+        method = "newest sim frame before the command"
+    if lat.size == 0:
+        return {
+            "method": method,
+            "p50": float("nan"),
+            "p95": float("nan"),
+            "max": float("nan"),
+            "n": 0,
+        }
+    return {
+        "method": method,
+        "p50": float(np.percentile(lat, 50)),
+        "p95": float(np.percentile(lat, 95)),
+        "max": float(np.max(lat)),
+        "n": int(lat.size),
+    }
+
+
+def _drop_arrays(d: Any) -> Any:
+    if isinstance(d, dict):
+        return {k: _drop_arrays(v) for k, v in d.items() if not isinstance(v, np.ndarray)}
+    if isinstance(d, float) and not math.isfinite(d):
+        return None
+    return d
+
+
+def build_report(replay: Replay, calibration: str | None = None) -> dict[str, Any]:
+    """The report as a nested dict; per-sample arrays are kept under ``"_series"`` for plots."""
+    from maniptrans_description.rig import RigCalibration
+
+    calib = RigCalibration.load(calibration)
+    rep: dict[str, Any] = {"bag": replay.path, "sides": {}, "objects": {}, "timing": {}}
+    series: dict[str, Any] = {}
+    for side in SIDES:
+        out: dict[str, Any] = {}
+        for dev in ("arm", "hand"):
+            cmd, meas = replay.get(command(side, dev)), replay.get(measured(side, dev))
+            if cmd is not None and meas is not None:
+                jt = joint_tracking(cmd, meas)
+                out[f"{dev}_tracking"] = jt
+        sim_h, meas_h = replay.get(sim_hand(side)), replay.get(measured(side, "hand"))
+        if sim_h is not None and meas_h is not None:
+            out["fingertip"] = fingertip_error(sim_h, meas_h, side)
+        sim_w, meas_a = replay.get(sim_wrist(side)), replay.get(measured(side, "arm"))
+        if sim_w is not None and meas_a is not None:
+            out["wrist"] = wrist_error(sim_w, meas_a, side, calib)
+        if out:
+            series[side] = out
+            rep["sides"][side] = _drop_arrays(out)
+    for topic, ref in replay.series.items():
+        if topic.startswith("/sim/objects/"):
+            name = topic.split("/")[3]
+            twin = replay.get(f"/mock/objects/{name}/pose")
+            if twin is not None:
+                oe = object_error(ref, twin, calib)
+                series.setdefault("objects", {})[name] = oe
+                rep["objects"][name] = _drop_arrays(oe)
+    for side in SIDES:
+        for dev in ("arm", "hand"):
+            for topic in (command(side, dev), measured(side, dev)):
+                s = replay.get(topic)
+                if s is not None:
+                    rep["timing"].setdefault("periods", {})[topic] = period_jitter(s)
+            cmd, sim = (
+                replay.get(command(side, dev)),
+                replay.get(sim_hand(side) if dev == "hand" else sim_wrist(side)),
+            )
+            if cmd is not None and sim is not None:
+                rep["timing"].setdefault("latency", {})[command(side, dev)] = latency(sim, cmd)
+    rep["diagnostics"] = diagnostics_summary(replay.diagnostics)
+    rep["topics"] = {t: len(s) for t, s in sorted(replay.series.items())}
+    rep = _drop_arrays(rep)
+    rep["_series"] = series
+    return rep
+
+
+def diagnostics_summary(diags: Iterable[tuple[float, str, int, dict[str, str]]]) -> dict:
+    """Per status name: reports, worst level (0 OK, 1 WARN, 2 ERROR, 3 STALE), last message."""
+    out: dict[str, dict[str, Any]] = {}
+    for _t, name, level, _values in diags:
+        d = out.setdefault(name, {"reports": 0, "worst_level": 0, "errors": 0})
+        d["reports"] += 1
+        d["worst_level"] = max(d["worst_level"], level)
+        d["errors"] += int(level >= 2)
+    return out
+
+
+def format_table(rep: dict[str, Any]) -> str:
+    """A short human-readable table of the headline numbers."""
+    rows = [("metric", "left", "right")]
+
+    def get(side: str, *keys: str, scale: float = 1.0, fmt: str = "{:.2f}") -> str:
+        d: Any = rep["sides"].get(side, {})
+        for k in keys:
+            d = d.get(k) if isinstance(d, dict) else None
+        return fmt.format(d * scale) if isinstance(d, (int, float)) else "-"
+
+    deg, mm = 180.0 / math.pi, 1000.0
+    rows.append(
+        ("arm tracking RMS [deg]", *(get(s, "arm_tracking", "rms", scale=deg) for s in SIDES))
+    )
+    rows.append(
+        ("hand tracking RMS [deg]", *(get(s, "hand_tracking", "rms", scale=deg) for s in SIDES))
+    )
+    rows.append(
+        ("fingertip E_ft RMS [mm]", *(get(s, "fingertip", "rms", scale=mm) for s in SIDES))
+    )
+    rows.append(
+        ("wrist pos RMS [mm]", *(get(s, "wrist", "position", "rms", scale=mm) for s in SIDES))
+    )
+    rows.append(
+        ("wrist rot RMS [deg]", *(get(s, "wrist", "rotation", "rms", scale=deg) for s in SIDES))
+    )
+    lat = rep["timing"].get("latency", {})
+    rows.append(
+        (
+            "arm cmd latency p50 [ms]",
+            *(
+                f"{lat[command(s, 'arm')]['p50'] * 1e3:.1f}"
+                if lat.get(command(s, "arm"), {}).get("p50") is not None
+                else "-"
+                for s in SIDES
+            ),
+        )
+    )
+    per = rep["timing"].get("periods", {})
+    rows.append(
+        (
+            "arm cmd jitter std [ms]",
+            *(
+                f"{per[command(s, 'arm')]['std'] * 1e3:.2f}"
+                if per.get(command(s, "arm"), {}).get("std") is not None
+                else "-"
+                for s in SIDES
+            ),
+        )
+    )
+    for name, o in rep["objects"].items():
+        et, er = o["E_t"]["rms"], o["E_r"]["rms"]
+        rows.append(
+            (
+                f"object {name} E_t [mm] / E_r [deg]",
+                f"{et * mm:.1f}" if et is not None else "-",
+                f"{er * deg:.1f}" if er is not None else "-",
+            )
+        )
+    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:>{w[2]}}" for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+__all__ = [
+    "HandTips",
+    "Replay",
+    "Series",
+    "build_report",
+    "fingertip_error",
+    "format_table",
+    "joint_tracking",
+    "latency",
+    "load_replay",
+    "object_error",
+    "period_jitter",
+    "wrist_error",
+    "zoh",
+]

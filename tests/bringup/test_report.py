@@ -1,0 +1,148 @@
+"""Replay report on synthetic bags whose errors are known by construction."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from maniptrans_bringup.bag_io import open_writer, typestore
+from maniptrans_bringup.export_bag import joint_message, pose_message
+from maniptrans_bringup.report import build_report, format_table, load_replay
+from maniptrans_bringup.report_cli import main as report_main
+from maniptrans_description.inspire import (
+    actuator_names,
+    actuators_to_sim_joints,
+    sim_joint_names,
+)
+from maniptrans_description.rig import RigCalibration
+from maniptrans_description.rm75 import joint_names, mdh_fk
+
+T0 = 1_700_000_000 * 10**9
+N = 120  # frames at 60 Hz
+
+
+class BagBuilder:
+    def __init__(self, path):
+        self.store = typestore()
+        self.w = open_writer(path, "mcap")
+        self.conns = {}
+
+    def put(self, topic, msgtype, t_ns, msg):
+        if topic not in self.conns:
+            self.conns[topic] = self.w.add_connection(topic, msgtype, typestore=self.store)
+        self.w.write(self.conns[topic], t_ns, self.store.serialize_cdr(msg, msgtype))
+
+    def joints(self, topic, t_ns, names, q, stamp_ns=None):
+        msg = joint_message(self.store, stamp_ns if stamp_ns is not None else t_ns, names, q)
+        self.put(topic, "sensor_msgs/msg/JointState", t_ns, msg)
+
+    def pose(self, topic, t_ns, pose7, stamp_ns=None):
+        msg = pose_message(self.store, stamp_ns if stamp_ns is not None else t_ns, pose7)
+        self.put(topic, "geometry_msgs/msg/PoseStamped", t_ns, msg)
+
+    def close(self):
+        self.w.close()
+
+
+def _pose_of(T):
+    from scipy.spatial.transform import Rotation
+
+    return np.concatenate([T[:3, 3], Rotation.from_matrix(T[:3, :3]).as_quat()])
+
+
+def make_replay_bag(path, *, arm_offset=0.0, delay_ns=5_000_000):
+    """Sim frames at 60 Hz; commands 5 ms later carrying the sim stamp; measured = command
+    (+ ``arm_offset`` rad on joint 3) 1 ms after; the sim wrist is the FK of the command."""
+    calib = RigCalibration.load(None)
+    b = BagBuilder(path)
+    for k in range(N):
+        t = T0 + round(k * 1e9 / 60)
+        for i, side in enumerate(("left", "right")):
+            s = k / N
+            q_arm = np.array([0.1 * i, 0.5 + 0.2 * s, 0.0, 1.2 - 0.3 * s, 0.0, 0.6, 0.1 * s])
+            a = np.array([0.5, 0.6, 0.7, 0.8, 0.3, 0.2]) * s  # actuators [rad]
+            q_sim = actuators_to_sim_joints(side, a)
+            T_hand = (
+                calib.T_world_armbase[side]
+                @ mdh_fk(calib.arm_variant, q_arm)
+                @ calib.T_flange_hand[side]
+            )
+            sim_wrist = _pose_of(np.linalg.inv(calib.T_world_sim) @ T_hand)
+            b.joints(f"/sim/{side}/hand/joint_states", t, sim_joint_names(side), q_sim)
+            b.pose(f"/sim/{side}/wrist_pose", t, sim_wrist)
+            b.joints(f"/{side}/arm/command", t + delay_ns, joint_names(side), q_arm, stamp_ns=t)
+            b.joints(f"/{side}/hand/command", t + delay_ns, actuator_names(side), a, stamp_ns=t)
+            q_meas = q_arm.copy()
+            q_meas[2] += arm_offset
+            b.joints(
+                f"/{side}/arm/joint_states", t + delay_ns + 1_000_000, joint_names(side), q_meas
+            )
+            b.joints(
+                f"/{side}/hand/joint_states", t + delay_ns + 1_000_000, actuator_names(side), a
+            )
+        obj = np.array([0.1, 0.0, 0.2 + 0.001 * k, 0, 0, 0, 1.0])
+        b.pose("/sim/objects/box/pose", t, obj)
+        twin = obj.copy()
+        twin[:3] += np.array([0.4, 0.0, 0.0]) + np.array([0.0, 0.003, 0.0])  # T_world_sim + 3 mm
+        b.pose("/mock/objects/box/pose", t + 2_000_000, twin)
+    b.close()
+
+
+def test_perfect_replay_has_zero_errors_and_the_commanded_latency(tmp_path):
+    make_replay_bag(tmp_path / "bag")
+    rep = build_report(load_replay(tmp_path / "bag"))
+    for side in ("left", "right"):
+        s = rep["sides"][side]
+        assert s["arm_tracking"]["rms"] == pytest.approx(0.0, abs=1e-12)
+        assert s["hand_tracking"]["rms"] == pytest.approx(0.0, abs=1e-12)
+        assert s["fingertip"]["rms"] == pytest.approx(0.0, abs=1e-9)
+        assert s["wrist"]["position"]["rms"] == pytest.approx(0.0, abs=1e-6)
+        assert s["wrist"]["rotation"]["rms"] == pytest.approx(0.0, abs=1e-4)
+        lat = rep["timing"]["latency"][f"/{side}/arm/command"]
+        assert lat["method"] == "stamp propagated"
+        assert lat["p50"] == pytest.approx(0.005, abs=1e-6)
+        per = rep["timing"]["periods"][f"/{side}/arm/command"]
+        assert per["rate_hz"] == pytest.approx(60.0, rel=1e-3)
+        assert per["std"] < 1e-6
+    box = rep["objects"]["box"]
+    assert box["E_t"]["rms"] == pytest.approx(0.003, abs=1e-6)
+    assert box["E_r"]["rms"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_an_arm_joint_offset_shows_in_that_joint_and_the_wrist(tmp_path):
+    make_replay_bag(tmp_path / "bag", arm_offset=math.radians(2.0))
+    rep = build_report(load_replay(tmp_path / "bag"))
+    arm = rep["sides"]["left"]["arm_tracking"]
+    assert arm["joints"]["left_arm_joint_3"]["rms"] == pytest.approx(math.radians(2.0))
+    assert arm["joints"]["left_arm_joint_1"]["rms"] == pytest.approx(0.0, abs=1e-12)
+    assert rep["sides"]["left"]["wrist"]["position"]["rms"] > 0.005
+    assert "arm tracking RMS [deg]" in format_table(rep)
+
+
+def test_report_cli_writes_json_plots_and_a_gif(tmp_path, capsys):
+    make_replay_bag(tmp_path / "bag")
+    rc = report_main([str(tmp_path / "bag"), "--out", str(tmp_path / "rep"), "--video"])
+    assert rc == 0
+    rep = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert rep["sides"]["right"]["fingertip"]["rms"] < 1e-9
+    assert {p.rsplit("/", 1)[1] for p in rep["plots"]} == {
+        "errors_left.png",
+        "errors_right.png",
+        "tracking_left.png",
+        "tracking_right.png",
+    }
+    gif = tmp_path / "rep" / "replay.gif"
+    assert gif.stat().st_size > 1000
+    from PIL import Image
+
+    assert Image.open(gif).n_frames >= 19  # 2 s at 10 fps
+    assert "fingertip E_ft RMS [mm]" in capsys.readouterr().out
+
+
+def test_report_cli_refuses_something_that_is_not_a_bag(tmp_path, capsys):
+    (tmp_path / "nope").mkdir()
+    assert report_main([str(tmp_path / "nope")]) == 2
+    assert "nope" in capsys.readouterr().err
