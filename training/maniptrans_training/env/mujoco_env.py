@@ -186,6 +186,7 @@ class ManipTransEnv(VecEnv):
         self.num_obs = per_hand * H
         self.num_privileged_obs = 12 * H
         self._obs: TensorDict | None = None
+        self.last_failed = np.zeros(N, bool)
         self.max_episode_length = reference.num_frames - 1
         self.rng = np.random.default_rng(config.seed)
         self.kin = {s: HandKinematics(s) for s in self.sides}
@@ -314,11 +315,11 @@ class ManipTransEnv(VecEnv):
         self.total_frames += self.num_envs
         state = self._gather()
         reward, terminated, log = self._reward_and_termination(state)
+        self.last_failed = terminated.copy()  # what the rules say, even when not applied
         if not self.cfg.early_termination:
             terminated[:] = False
         time_out = self.frame >= self.reference.num_frames - 1
         done = terminated | time_out
-        self.last_terminated = terminated
         log["/curriculum/scale"] = torch.tensor(self.curriculum_scale())
         ids = np.flatnonzero(done)
         if ids.size and self.cfg.auto_reset:
