@@ -35,7 +35,7 @@ def short_pour():
 
 
 def test_rollout_records_every_frame_of_the_reference(short_pour):
-    demo, ref, rec = short_pour
+    _demo, ref, rec = short_pour
     assert rec.num_frames == ref.num_frames == 40
     assert rec.actions.shape == (40, 36) and np.all(rec.actions[-1] == 0)
     assert rec.reward[0] == 0 and np.all(rec.reward[1:] > 0)
@@ -51,7 +51,7 @@ def test_rollout_records_every_frame_of_the_reference(short_pour):
 
 
 def test_retarget_only_metrics_are_finite_and_in_paper_units(short_pour):
-    demo, ref, rec = short_pour
+    _demo, ref, rec = short_pour
     m = evaluate_record(rec, ref)
     for v in (m.E_r, m.E_t, m.E_j, m.E_ft):
         assert np.isfinite(v) and v >= 0
@@ -60,7 +60,7 @@ def test_retarget_only_metrics_are_finite_and_in_paper_units(short_pour):
 
 
 def test_export_import_export_is_lossless(tmp_path, short_pour):
-    demo, ref, rec = short_pour
+    demo, _ref, rec = short_pour
     task = record_to_task(rec, demo)
     assert task.name == "pour_bih" and task.info.type == "bih"
     assert task.info.oid_rh == "bottle" and task.info.obj_lh_path == "objects/cup.obj"
