@@ -148,3 +148,14 @@ def test_launch_arguments_match_the_replay_args_fields():
     args = launch_arguments()
     assert args["mock"] == "true" and args["rate"] == "1.0"
     assert ReplayArgs.from_strings(args).rate == 1.0
+
+
+def test_recorder_subscribes_to_the_tasks_object_topics_from_the_start(tmp_path):
+    from task_factory import write_task
+
+    seq = write_task(tmp_path, 5, oid="mug 2")
+    args = ReplayArgs(task=str(seq), bag="/b", run_dir="/r")
+    rec = {s.name: s for s in build_graph(args)}["bag_recorder"]
+    topics = rec.merged_parameters()["topics"]
+    assert "/sim/objects/mug_2/pose" in topics
+    assert "/left/arm/joint_states" in topics and "/diagnostics" in topics

@@ -4,7 +4,8 @@ Each spec's node class is the one ``Node`` subclass of the module its console sc
 (one node per file, the project rule). It is constructed with ``cli_args`` carrying the same
 ``--ros-args`` the separate process would get (name, namespace, parameter files), so the
 composed graph equals the multi-process one. All nodes share a MultiThreadedExecutor.
-Node classes must accept and forward ``**kwargs`` to ``Node.__init__`` (rclpy composition).
+Node classes should forward ``**kwargs`` to ``Node.__init__`` (rclpy composition); for one
+that does not, :func:`construct` injects the arguments into its ``Node.__init__`` call.
 """
 
 from __future__ import annotations
@@ -45,6 +46,37 @@ def node_class(spec: NodeSpec) -> type:
             f"{[c.__name__ for c in classes]}"
         )
     return classes[0]
+
+
+def _accepts_kwargs(cls: type) -> bool:
+    params = inspect.signature(cls.__init__).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+def construct(cls: type, cli_args: list[str]):
+    """``cls`` constructed with node-local ``cli_args`` (name, namespace, parameter files).
+
+    Classes that forward ``**kwargs`` get them directly. For a class that does not, the
+    arguments are injected into its ``Node.__init__`` call for the duration of the
+    construction (constructors run one at a time on this thread).
+    """
+    from rclpy.node import Node
+
+    kwargs = {"cli_args": cli_args, "use_global_arguments": False}
+    if _accepts_kwargs(cls):
+        return cls(**kwargs)
+    original = Node.__init__
+
+    def init_with_args(self, node_name, *args, **kw):
+        for k, v in kwargs.items():
+            kw.setdefault(k, v)
+        original(self, node_name, *args, **kw)
+
+    Node.__init__ = init_with_args
+    try:
+        return cls()
+    finally:
+        Node.__init__ = original
 
 
 def _resolve(spec: NodeSpec, sink: LineSink) -> tuple[NodeSpec, type]:
@@ -95,13 +127,7 @@ def run_composed(
                     lambda: reason[0] if stop.is_set() else None,
                 )
             sink.write("replay", f"composing {spec.fqn} ({cls.__module__}.{cls.__name__})")
-            try:
-                node = cls(cli_args=ros_arguments(spec, params_dir), use_global_arguments=False)
-            except TypeError as exc:
-                raise BringupError(
-                    f"node {spec.fqn}: {cls.__name__}(**kwargs) failed ({exc}); node classes "
-                    "must forward **kwargs to Node.__init__ to be composed"
-                ) from exc
+            node = construct(cls, ros_arguments(spec, params_dir))
             executor.add_node(node)
             nodes.append((spec, node))
             if not spin.is_alive():
@@ -140,4 +166,4 @@ def _spin(executor, stop: threading.Event) -> None:
         executor.spin_once(timeout_sec=0.05)
 
 
-__all__ = ["node_class", "run_composed"]
+__all__ = ["construct", "node_class", "run_composed"]

@@ -25,7 +25,7 @@ class PreflightResult:
 
 
 def run_preflight(task: str, calibration: str = "", rollout: str = "") -> PreflightResult:
-    """Validate ``task`` and check that both wrists stay reachable on the rig.
+    """Validate ``task`` and check that both wrists stay reachable on the rig (before motion).
 
     Args:
         task: sequence folder, ``rollouts.hdf5`` or a rosbag2 of ``/sim/**`` topics.
@@ -40,16 +40,12 @@ def run_preflight(task: str, calibration: str = "", rollout: str = "") -> Prefli
     except PlayerSourceError as exc:
         return PreflightResult(problems=(str(exc),))
     notes.append(f"task {task}: {source.describe()}")
-    wrists = source.wrist_tracks()
-    if not wrists:
-        notes.append("no wrist poses in the task: reach check not needed")
+    if source.kind != "task":
+        notes.append("reach check skipped for bag input (export the task to check it)")
         return PreflightResult(notes=tuple(notes))
-    try:
-        from maniptrans_bringup.reach import check_wrists_reachable
-    except ImportError as exc:  # the arm IK package is not installed
-        notes.append(f"reach check skipped: {exc}")
-        return PreflightResult(notes=tuple(notes))
-    problems, more = check_wrists_reachable(wrists, calibration or None)
+    from maniptrans_bringup.reach import check_task_reachable
+
+    problems, more = check_task_reachable(task, calibration or None, rollout)
     return PreflightResult(problems=tuple(problems), notes=(*notes, *more))
 
 

@@ -298,14 +298,17 @@ def build_graph(args: ReplayArgs) -> list[NodeSpec]:
         )
     )
     if args.record:
+        rec_yaml = config_file("bag_recorder")
+        topics = list(read_params_file(rec_yaml).get("topics", []))
+        topics += [t for t in task_object_topics(args.task) if t not in topics]
         specs.append(
             NodeSpec(
                 package=PACKAGE,
                 executable="bag_recorder",
                 name="bag_recorder",
                 parameters=(
-                    config_file("bag_recorder"),
-                    {"output": args.bag, "storage": args.storage},
+                    rec_yaml,
+                    {"output": args.bag, "storage": args.storage, "topics": topics},
                 ),
                 role=ROLE_RECORDER,
             )
@@ -368,6 +371,22 @@ def build_graph(args: ReplayArgs) -> list[NodeSpec]:
         )
     )
     return specs
+
+
+def task_object_topics(task: str) -> list[str]:
+    """``/sim/objects/<name>/pose`` topics the task will publish (so the recorder subscribes
+    before the first frame instead of discovering them); [] when unknown."""
+    try:
+        from maniptrans_sim.player_source import is_bag, object_name, object_topic
+        from maniptrans_sim.task_file import SUFFIX, load_seq_info
+
+        if not task or is_bag(task):
+            return []
+        info = load_seq_info(task)
+        names = {object_name(getattr(info, f"oid_{SUFFIX[s]}"), s) for s in info.sides}
+        return sorted(object_topic(n) for n in names)
+    except Exception:  # a bad task is reported by the pre-flight check, not here
+        return []
 
 
 def rig_urdf_text() -> str:
