@@ -29,6 +29,12 @@ test-fast: build  ## the test suite without lint, stopping at the first failure
 bench: build  ## every benchmark of the project -> bench/results.json and a readable table
 	$(ENV) python -m bench
 
+.PHONY: demo
+demo: build  ## the main job on the mock rig: replay the default task, record a bag, print the report
+	$(ENV) out=$${DEMO_OUT:-demo_out}/$$(date +%Y%m%d_%H%M%S) && \
+	maniptrans-replay mock:=true record:=true bag:=$$out/bag $(DEMO_ARGS) && \
+	maniptrans-report $$out/bag --out $$out/report
+
 models: build  ## regenerate the robot models (URDF, MJCF, doc picture) from the parameter tables
 	$(ENV) python -m maniptrans_description.generate
 
