@@ -1,0 +1,200 @@
+"""``maniptrans-train``: demos, kinematic retargeting, Retarget-only rollouts, evaluation, export.
+
+Subcommands (``maniptrans-train <cmd> --help`` for the options):
+
+* ``retarget``  — retarget a demo (scripted task or a demo ``.npz``), print per-fingertip errors
+* ``rollout``   — roll the retargeted reference with the PD tracker (Retarget-only) and score it
+* ``evaluate``  — Retarget-only over several tasks and seeds; the paper's results table
+* ``export``    — rollout + export as a DexManipNet-layout sequence (``--on-rig`` places the task
+  where the real arms reach it; ``make default-task`` uses this)
+* ``demo``      — write a scripted demo as an ``.npz``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from maniptrans_training.demo import Demo, load_demo, mirror_demo, resample_demo, save_demo
+from maniptrans_training.env import EnvConfig, build_reference
+from maniptrans_training.errors import TrainingError
+from maniptrans_training.metrics import RolloutMetrics, format_table, summarize
+from maniptrans_training.retarget import retarget_demo
+from maniptrans_training.synthetic import TASKS, make_demo
+
+FINGERS = ("thumb", "index", "middle", "ring", "pinky")
+
+
+def _demo(args: argparse.Namespace) -> Demo:
+    if getattr(args, "demo", None):
+        return resample_demo(load_demo(args.demo), 60.0)
+    if getattr(args, "on_rig", False):
+        from maniptrans_training.placement import place_task
+
+        p = place_task(args.task, args.seed, _rig(args))
+        print(
+            f"placed '{args.task}' on the rig: reach point (sim frame) "
+            f"{np.round(p.reach_point_sim, 3).tolist()} m, farthest wrist "
+            f"{p.max_wrist_distance:.3f} m from it"
+        )
+        return p.demo
+    return make_demo(args.task, args.seed)
+
+
+def _rig(args: argparse.Namespace):
+    from maniptrans_description.rig import RigCalibration
+
+    return RigCalibration.load(args.rig)
+
+
+def _add_source(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", choices=sorted(TASKS), default="lift_box", help="scripted demo")
+    p.add_argument("--demo", type=Path, help="a demo .npz instead of a scripted task")
+    p.add_argument("--seed", type=int, default=0, help="seed of the scripted demo")
+    p.add_argument("--mirror", action="store_true", help="swap left and right (mirror the demo)")
+
+
+def cmd_retarget(args: argparse.Namespace) -> int:
+    demo = _demo(args)
+    demo = mirror_demo(demo) if args.mirror else demo
+    t0 = time.perf_counter()
+    res = retarget_demo(demo)
+    dt = time.perf_counter() - t0
+    head = f"{'hand':<6} " + " ".join(f"{f:>7}" for f in FINGERS) + f" {'mean':>7}   [cm]"
+    print(head)
+    print("-" * len(head))
+    for side, r in res.items():
+        per = 100 * r.tip_error.mean(axis=0)
+        cells = " ".join(f"{v:7.3f}" for v in per)
+        print(f"{side:<6} {cells} {100 * r.mean_tip_error:7.3f}")
+    print(f"{demo.num_frames} frames, {1000 * dt / demo.num_frames:.2f} ms/frame (both hands)")
+    if args.out:
+        arrays = {}
+        for side, r in res.items():
+            arrays[f"{side}_wrist_pos"] = r.wrist_pos
+            arrays[f"{side}_wrist_aa"] = r.wrist_aa
+            arrays[f"{side}_q"] = r.q
+            arrays[f"{side}_bodies"] = r.bodies
+            arrays[f"{side}_tip_error"] = r.tip_error
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(args.out, **arrays)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _rollout_one(demo: Demo, stage: str, progress: bool):
+    from maniptrans_training.rollout import evaluate_record, run_rollout
+
+    ref = build_reference(demo, retarget_demo(demo))
+    rec = run_rollout(ref, EnvConfig(stage=stage), progress=progress)
+    return ref, rec, evaluate_record(rec, ref)
+
+
+def cmd_rollout(args: argparse.Namespace) -> int:
+    demo = _demo(args)
+    demo = mirror_demo(demo) if args.mirror else demo
+    _, rec, m = _rollout_one(demo, args.stage, progress=True)
+    print(format_table({f"Retarget-only {demo.name}": summarize([m])}))
+    print(f"termination rules first fired at frame {rec.failed_at} of {rec.num_frames}")
+    if args.out:
+        from maniptrans_training.export import export_task, record_to_task
+
+        path = export_task(record_to_task(rec, demo), demo, args.out)
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    rows: dict[str, list[RolloutMetrics]] = {}
+    everything: list[RolloutMetrics] = []
+    jobs = [(t, s, m) for t in args.tasks for s in range(args.seeds) for m in (False, True)]
+    for task, seed, mirror in tqdm(jobs, desc="evaluate", unit="rollout"):
+        demo = make_demo(task, seed)
+        demo = mirror_demo(demo) if mirror else demo
+        _, _, m = _rollout_one(demo, args.stage, progress=False)
+        rows.setdefault(task, []).append(m)
+        everything.append(m)
+    table = {f"Retarget-only {k}": summarize(v) for k, v in rows.items()}
+    table["Retarget-only (all, bimanual)"] = summarize(everything)
+    print(format_table(table))
+    print(f"{len(everything)} rollouts ({args.seeds} seeds, mirrored too), stage {args.stage}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from maniptrans_training.export import export_task, record_to_task
+
+    demo = _demo(args)
+    _, rec, m = _rollout_one(demo, args.stage, progress=True)
+    task = record_to_task(rec, demo, name=args.name)
+    path = export_task(task, demo, args.out)
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    print(format_table({f"Retarget-only {demo.name}": summarize([m])}))
+    print(f"wrote {path} ({size / 1024:.0f} KiB, {task.num_frames} frames at 60 Hz)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    demo = _demo(args)
+    print(f"wrote {save_demo(demo, args.out)} ({demo.num_frames} frames)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="maniptrans-train",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("retarget", help="kinematic retarget of a demo; per-fingertip errors")
+    _add_source(p)
+    p.add_argument("--out", type=Path, help="write the retarget (npz)")
+    p.set_defaults(fn=cmd_retarget)
+
+    p = sub.add_parser("rollout", help="Retarget-only rollout of one demo, scored")
+    _add_source(p)
+    p.add_argument("--stage", choices=("imitation", "residual"), default="residual")
+    p.add_argument("--out", type=Path, help="export the rollout to this folder")
+    p.set_defaults(fn=cmd_rollout)
+
+    p = sub.add_parser("evaluate", help="Retarget-only over tasks and seeds: the paper's table")
+    p.add_argument("--tasks", nargs="+", choices=sorted(TASKS), default=sorted(TASKS))
+    p.add_argument("--seeds", type=int, default=2)
+    p.add_argument("--stage", choices=("imitation", "residual"), default="residual")
+    p.set_defaults(fn=cmd_evaluate)
+
+    p = sub.add_parser("export", help="rollout + export as a DexManipNet sequence")
+    _add_source(p)
+    p.add_argument("--stage", choices=("imitation", "residual"), default="residual")
+    p.add_argument("--out", type=Path, required=True, help="folder that gets <name>_<kind>/")
+    p.add_argument("--name", help="sequence name (default: the task's)")
+    p.add_argument("--on-rig", action="store_true", help="place the task within the arms' reach")
+    p.add_argument("--rig", type=Path, help="rig calibration YAML (default: the description's)")
+    p.set_defaults(fn=cmd_export)
+
+    p = sub.add_parser("demo", help="write a scripted demo as .npz")
+    _add_source(p)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(fn=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except TrainingError as exc:
+        print(f"maniptrans-train: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
