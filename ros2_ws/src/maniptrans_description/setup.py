@@ -27,6 +27,7 @@ setup(
     entry_points={
         "console_scripts": [
             # CONSOLE_SCRIPTS: one line per executable, "name = maniptrans_description.module:main"
+            "description_publisher = maniptrans_description.description_publisher_node:main",
         ],
     },
 )

@@ -3,8 +3,10 @@
     python -m maniptrans_description.generate [--check] [--no-render]
 
 Files go into the source tree: ``urdf/<name>.urdf``, ``mjcf/<name>.xml`` for each name in
-``paths.MODEL_NAMES``, and ``doc/rig.png``. The output is deterministic (fixed number formatting),
-so ``--check`` (and the test suite) can tell whether the committed files are stale.
+``paths.MODEL_NAMES``, and the picture ``doc/rig.png`` (MuJoCo offscreen rendering). The model
+files are deterministic (fixed number formatting), so ``--check`` (and the test suite) can tell
+whether the committed ones are stale; the picture depends on the OpenGL backend and is not
+checked.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from .builders import build
 from .errors import DescriptionError
 from .mjcf import mjcf_text
 from .paths import MODEL_NAMES, source_dir
+from .render import render_rig, write_png
 from .rig import RigCalibration
 from .urdf import to_urdf
+
+PICTURE = "doc/rig.png"
 
 
 def generated_files() -> dict[str, str]:
@@ -46,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
+    parser.add_argument("--no-render", action="store_true", help="skip the PNG of the rig")
     args = parser.parse_args(argv)
     root = source_dir()
     if root is None:
@@ -57,14 +63,22 @@ def main(argv: list[str] | None = None) -> int:
         for rel in stale:
             print(f"stale: {rel}")
         return 1 if stale else 0
-    for rel, text in generated_files().items():
+    files = generated_files()
+    for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path}")
+    if not args.no_render:
+        write_png(root / PICTURE, render_rig(files["mjcf/bimanual_rig.xml"]))
+        print(f"rendered {root / PICTURE}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except DescriptionError as exc:
+        print(f"generate: {exc}", file=sys.stderr)
+        sys.exit(2)

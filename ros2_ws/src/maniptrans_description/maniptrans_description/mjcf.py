@@ -216,7 +216,7 @@ def _rig_spec(rig: RigCalibration, options: MjcfOptions) -> MjcfSpec:
         return (1, 1)  # table
 
     floor = rig.table.top_center[2] - rig.table.size[2]
-    centre = rig.table.top_center
+    centre = np.array(rig.table.top_center)
     return MjcfSpec(
         timestep=options.timestep,
         servos=tuple(servos),
@@ -225,11 +225,12 @@ def _rig_spec(rig: RigCalibration, options: MjcfOptions) -> MjcfSpec:
         collision_bits=bits,
         floor_z=floor,
         world_sites=("world",),
+        offscreen_size=(1280, 800),
         cameras=(
-            (
+            _look_at(
                 "overview",
-                (centre[0] + 1.6, centre[1] - 1.25, centre[2] + 1.05),
-                (0.62, 0.78, 0.0, -0.32, 0.26, 0.91),
+                centre + np.array([1.05, -0.6, 0.8]),
+                centre + np.array([-0.1, 0.0, 0.22]),
             ),
         ),
     )
@@ -254,3 +255,14 @@ def _mass_and_mean_inertia(robot) -> tuple[float, float]:
         d = com - c
         inertia += I_c + m * (d @ d * np.eye(3) - np.outer(d, d))
     return total, float(np.trace(inertia) / 3.0)
+
+
+def _look_at(
+    name: str, eye: np.ndarray, target: np.ndarray
+) -> tuple[str, tuple[float, ...], tuple[float, ...]]:
+    """A camera (name, pos, xyaxes) at ``eye`` looking at ``target``, z up [m]."""
+    forward = (target - eye) / np.linalg.norm(target - eye)
+    right = np.cross(forward, [0.0, 0.0, 1.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    return name, tuple(float(v) for v in eye), tuple(float(v) for v in (*right, *up))

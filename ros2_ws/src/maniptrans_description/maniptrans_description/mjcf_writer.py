@@ -71,6 +71,7 @@ class MjcfSpec:
     geom_friction: tuple[float, float, float] = (1.0, 0.005, 0.0001)
     light: bool = True
     cameras: tuple[tuple[str, Sequence[float], Sequence[float]], ...] = field(default=())
+    offscreen_size: tuple[int, int] | None = None  # (width, height) [px] of the offscreen buffer
 
 
 HEADER = (
@@ -87,10 +88,20 @@ def to_mjcf(robot: Robot, spec: MjcfSpec) -> str:
         root.append(ET.Comment(f" {spec.extra_comment} "))
     ET.SubElement(root, "compiler", angle="radian", autolimits="true")
     ET.SubElement(root, "option", timestep=num(spec.timestep), integrator="implicitfast")
+    if spec.offscreen_size is not None:
+        visual = ET.SubElement(root, "visual")
+        ET.SubElement(
+            visual, "global", offwidth=str(spec.offscreen_size[0]),
+            offheight=str(spec.offscreen_size[1]),
+        )  # fmt: skip
+        ET.SubElement(visual, "quality", shadowsize="4096")
     _assets(root, spec)
     world = ET.SubElement(root, "worldbody")
     if spec.light:
-        ET.SubElement(world, "light", name="sun", pos="0 0 3", dir="0 0 -1", directional="true")
+        ET.SubElement(world, "light", name="key", pos="1.5 -1.5 3", dir="-0.4 0.4 -1")
+        ET.SubElement(
+            world, "light", name="fill", pos="-1 1 2.5", dir="0.3 -0.3 -1", castshadow="false"
+        )
     if spec.floor_z is not None:
         ET.SubElement(
             world, "geom", name="floor", type="plane", size="0 0 0.05", material="floor",
