@@ -9,7 +9,7 @@
         hand_mount: {xyz: [0, 0, 0], rpy_deg: [-90, 0, 90]}     # T_flange_hand
       right: {...}
     sim_world: {xyz: [0.4, 0.0, 0.0], rpy_deg: [0, 0, 0]}       # T_world_sim
-    table: {size: [1.0, 1.4, 0.04], top_center: [0.25, 0.0, 0.0]}
+    table: {size: [1.0, 1.4, 0.75], top_center: [0.25, 0.0, 0.0]}
 
 Poses take ``rpy`` [rad] or ``rpy_deg`` [deg]; lengths in [m]. ``T_a_b`` is frame b in frame a.
 ``world`` is the table-top frame, z up. ``hand_base`` is the Inspire hand's base frame (the
