@@ -1,0 +1,8 @@
+"""The exception of the arm-IK modules (``arm_*.py``, ``reach_*.py``) of maniptrans_retarget."""
+
+from __future__ import annotations
+
+
+class ArmIkError(ValueError):
+    """Bad model, configuration, target or input for the arm IK: the message names what was
+    expected and what was found."""
