@@ -27,9 +27,9 @@ stop = []
 signal.signal(signal.SIGINT, lambda *a: stop.append(1))
 print(f"hello from {{name}} files={{len(files)}}", flush=True)
 behaviour = os.environ.get("FAKE_" + name.upper(), "")
-if "endpoints_file" in params:
+if "params_out" in params:
     text = "left_realman_driver:\\n  ros__parameters: {{port: 1}}\\n"
-    open(params["endpoints_file"], "w").write(text)
+    open(params["params_out"], "w").write(text)
 t0 = time.monotonic()
 while not stop:
     time.sleep(0.02)

@@ -44,7 +44,7 @@ def test_drivers_get_the_mock_endpoints_after_their_own_yaml():
     assert drv.needs_file == "/tmp/run/mock_endpoints.yaml"
     assert drv.parameters[-1] == "/tmp/run/mock_endpoints.yaml"
     assert drv.parameters[0].endswith("inspire_driver.yaml")
-    assert g["mock_rig"].merged_parameters()["endpoints_file"] == drv.needs_file
+    assert g["mock_rig"].merged_parameters()["params_out"] == drv.needs_file
 
 
 def test_without_mock_the_drivers_use_their_hardware_parameters():

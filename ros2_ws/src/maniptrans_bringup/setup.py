@@ -20,9 +20,9 @@ setup(
         (f"share/{PACKAGE}/launch", [f for f in glob("launch/*") if not f.endswith(".gitkeep")]),
         # the default task of `make demo`: tasks/default/<name>_bih/{rollouts.hdf5,seq_info.json}
         *[
-            (f"share/{PACKAGE}/{d}", [f for f in glob(f"{d}/*") if os.path.isfile(f)])
-            for d in sorted(glob("tasks/default/*"))
-            if os.path.isdir(d)
+            (f"share/{PACKAGE}/{d}", [os.path.join(d, f) for f in sorted(files)])
+            for d, _dirs, files in sorted(os.walk("tasks/default"))
+            if files
         ],
     ],
     install_requires=["setuptools"],

@@ -271,10 +271,10 @@ def build_graph(args: ReplayArgs) -> list[NodeSpec]:
                 parameters=(
                     config_file("mock_rig"),
                     {
-                        "endpoints_file": args.endpoints_file,
+                        "params_out": args.endpoints_file,
                         "speed": args.mock_speed,
-                        "task": args.task,
-                        **calib,
+                        "task_path": args.task if not _is_bag(args.task) else "",
+                        "hand_dir": str(Path(args.run_dir) / "hands"),
                     },
                 ),
                 role=ROLE_MOCK,
@@ -371,6 +371,12 @@ def build_graph(args: ReplayArgs) -> list[NodeSpec]:
         )
     )
     return specs
+
+
+def _is_bag(task: str) -> bool:
+    from maniptrans_sim.player_source import is_bag
+
+    return bool(task) and is_bag(task)
 
 
 def task_object_topics(task: str) -> list[str]:
