@@ -25,6 +25,8 @@ setup(
     entry_points={
         "console_scripts": [
             # CONSOLE_SCRIPTS: one line per executable, "name = realman_inspire_driver.module:main"
+            "realman_driver = realman_inspire_driver.realman_driver_node:main",
+            "inspire_driver = realman_inspire_driver.inspire_driver_node:main",
         ],
     },
 )

@@ -1,0 +1,116 @@
+"""RM75 arm driver logic (pure): soft start with ``movej``, passthrough streaming, controller
+errors as faults, joint health at a low rate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from realman_inspire_driver.codecs.realman_errors import (
+    describe_joint_error,
+    describe_system_error,
+)
+from realman_inspire_driver.codecs.realman_json import JointHealth
+from realman_inspire_driver.device_driver import DeviceDriver, Measurement
+from realman_inspire_driver.errors import CommandRejectedError, ConfigError
+from realman_inspire_driver.loop import Backoff
+from realman_inspire_driver.realman.client import ArmLinkConfig, RealManArm
+from realman_inspire_driver.safety.gate import Action, SafetyGate
+
+
+@dataclass(frozen=True)
+class ArmDriverConfig:
+    """Arm driver settings.
+
+    Attributes:
+        link: controller address and timeouts.
+        soft_start_speed: ``movej`` speed for the soft start [% of the joint speed limits].
+        health_every: control periods between joint health reads (temperatures, joint errors).
+    """
+
+    link: ArmLinkConfig = field(default_factory=ArmLinkConfig)
+    soft_start_speed: int = 10
+    health_every: int = 100
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.soft_start_speed <= 100:
+            raise ConfigError(f"soft_start_speed must be in 1..100 %, got {self.soft_start_speed}")
+        if self.health_every < 1:
+            raise ConfigError(f"health_every must be >= 1, got {self.health_every}")
+
+
+class ArmDriver(DeviceDriver):
+    """One RM75 behind its controller; ``gate.limits.names`` gives the joint names."""
+
+    device = "arm"
+    timeout_is_loss = True  # the client closes the connection on a timeout
+
+    def __init__(
+        self,
+        config: ArmDriverConfig,
+        gate: SafetyGate,
+        client_factory: Callable[[ArmLinkConfig], RealManArm] = RealManArm,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__(gate, failures_to_disconnect=3, backoff=backoff)
+        self.config = config
+        self.client = client_factory(config.link)
+        self.names = gate.limits.names
+        self.controller_errors: tuple[int, ...] = ()
+        self.health: JointHealth | None = None
+        self._ticks = 0
+
+    def _open(self) -> np.ndarray:
+        self.client.connect()
+        state = self.client.get_state()
+        self.controller_errors = state.errors
+        return state.q
+
+    def _close(self) -> None:
+        self.client.close()
+
+    def _cycle(self, now: float) -> Measurement:
+        state = self.client.get_state()
+        self.controller_errors = state.errors
+        if state.errors and self.gate.fault is None:
+            words = ", ".join(describe_system_error(c) for c in state.errors)
+            self.gate.set_fault(f"controller error: {words}")
+        self._send(self.gate.step(now, state.q))
+        self._ticks += 1
+        if self._ticks % self.config.health_every == 0:
+            self.health = self.client.get_health()
+        return Measurement(self.names, state.q)
+
+    def _send(self, action: Action) -> None:
+        if action.kind == "move_to":
+            try:
+                self.client.movej(action.q, self.config.soft_start_speed)
+            except CommandRejectedError as exc:
+                self.gate.set_fault(f"soft start refused: {exc}")
+        elif action.kind == "stream":
+            self.client.stream(action.q)
+        # hold / idle: send nothing, the controller keeps its last set-point
+
+    def _on_latch(self, reason: str) -> None:
+        self.client.stop()
+
+    def _clear_error(self) -> str:
+        if self.connected:
+            self.client.clear_system_err()
+        self.gate.clear_fault()
+        return "controller errors cleared; soft start required before streaming resumes"
+
+    def _device_status(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "controller_errors": [describe_system_error(c) for c in self.controller_errors],
+        }
+        if self.health is not None:
+            out["temperature_c"] = [round(float(t), 1) for t in self.health.temperature]
+            out["joint_errors"] = {
+                name: list(describe_joint_error(code))
+                for name, code in zip(self.names, self.health.joint_errors, strict=True)
+                if code
+            }
+        return out

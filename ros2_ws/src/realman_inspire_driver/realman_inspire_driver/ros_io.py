@@ -1,0 +1,110 @@
+"""ROS message glue shared by the two driver nodes: JointState in and out, diagnostics, Trigger
+services bound to driver requests, and the stamp clock conversion. No driver logic lives here."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from builtin_interfaces.msg import Time
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
+from std_srvs.srv import Trigger
+
+from realman_inspire_driver.device_driver import DeviceDriver, Measurement
+from realman_inspire_driver.diagnostics import flatten, order_command, summarize
+from realman_inspire_driver.loop import RateLoop
+
+SERVICE_WAIT = 1.0  # [s] a service answers after the loop handled it, or says it is queued
+
+
+def stamp_seconds(stamp: Time) -> float:
+    """A message stamp in seconds (0.0 for an unset stamp)."""
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+def to_time(seconds: float) -> Time:
+    """Seconds → builtin_interfaces/Time."""
+    sec = int(seconds)
+    return Time(sec=sec, nanosec=int((seconds - sec) * 1e9))
+
+
+def command_callback(
+    driver: DeviceDriver, expected: tuple[str, ...]
+) -> Callable[[JointState], None]:
+    """Subscription callback feeding JointState commands to ``driver`` (header stamps, which are
+    wall-clock time, are moved onto the monotonic clock the driver runs on)."""
+
+    def callback(msg: JointState) -> None:
+        now = time.monotonic()
+        q, why = order_command(list(msg.name), list(msg.position), expected)
+        stamp = stamp_seconds(msg.header.stamp)
+        stamp_mono = None if stamp == 0.0 else now - (time.time() - stamp)
+        driver.offer(now, q, stamp_mono, why=why)
+
+    return callback
+
+
+def joint_state(measurement: Measurement, stamp: Time) -> JointState:
+    """A JointState of ``measurement``."""
+    msg = JointState()
+    msg.header.stamp = stamp
+    msg.name = list(measurement.names)
+    msg.position = [float(x) for x in measurement.position]
+    if measurement.effort is not None:
+        msg.effort = [float(x) for x in measurement.effort]
+    return msg
+
+
+def diagnostics(
+    name: str, hardware_id: str, driver: DeviceDriver, loop: RateLoop, stamp: Time
+) -> DiagnosticArray:
+    """One DiagnosticArray with the driver's status, loop statistics and counters."""
+    status = driver.status()
+    level, message = summarize(status)
+    values = dict(status)
+    values["loop_rate_hz"] = 1.0 / loop.period
+    values["loop_overruns"] = loop.stats.overruns
+    for key, value in loop.stats.summary().items():
+        values[f"loop_{key}_ms"] = value * 1e3
+    diag = DiagnosticStatus(
+        level=bytes([level]), name=name, message=message, hardware_id=hardware_id
+    )
+    diag.values = [KeyValue(key=k, value=v) for k, v in flatten(values)]
+    array = DiagnosticArray()
+    array.header.stamp = stamp
+    array.status = [diag]
+    return array
+
+
+def bind_trigger(node: Node, service: str, driver: DeviceDriver, request: str, group=None) -> None:
+    """A std_srvs/Trigger service that queues ``request`` for the driver's next tick."""
+
+    def handle(_req: Trigger.Request, resp: Trigger.Response) -> Trigger.Response:
+        future = driver.request(request)
+        try:
+            resp.success, resp.message = future.result(timeout=SERVICE_WAIT)
+        except TimeoutError:
+            resp.success = True
+            resp.message = f"{request} queued; the driver loop is busy (reconnecting?)"
+        return resp
+
+    node.create_service(Trigger, service, handle, callback_group=group)
+
+
+class LoopThread:
+    """Runs a ``RateLoop`` in a daemon thread until ``stop``."""
+
+    def __init__(self, loop: RateLoop) -> None:
+        self.loop = loop
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=loop.run, args=(self._stop,), daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
