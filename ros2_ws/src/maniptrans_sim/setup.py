@@ -25,6 +25,8 @@ setup(
     entry_points={
         "console_scripts": [
             # CONSOLE_SCRIPTS: one line per executable, "name = maniptrans_sim.module:main"
+            "mock_rig = maniptrans_sim.mock.mock_rig_node:main",
+            "mock_rig_headless = maniptrans_sim.mock.mock_rig:main",
             "trajectory_player = maniptrans_sim.trajectory_player_node:main",
         ],
     },

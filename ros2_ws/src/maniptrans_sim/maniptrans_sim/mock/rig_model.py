@@ -63,6 +63,10 @@ class RigModel(Protocol):
         """Measured joint positions (7,) [rad] and velocities (7,) [rad/s]."""
         ...
 
+    def set_arm_state(self, side: Side, q: np.ndarray) -> None:
+        """Place the arm at ``q`` (7,) [rad] at rest (initial conditions)."""
+        ...
+
     def set_hand_target(
         self, side: Side, q: np.ndarray, speed: np.ndarray, force_limit: np.ndarray
     ) -> None:

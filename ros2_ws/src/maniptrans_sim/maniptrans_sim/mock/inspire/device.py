@@ -10,7 +10,8 @@ range in ``full_range_time``). While closing, it stops when its force reaches FO
 and stays stopped until a new position command for it arrives; raising FORCE_SET alone does not
 restart it. An actuator that is commanded to move but makes no progress for ``stall_time`` while
 below its force limit latches the stall error bit. Any error bit stops its actuator; error bits
-latch until 1 is written to CLEAR_ERROR.
+latch until 1 is written to CLEAR_ERROR. Command registers (CLEAR_ERROR, FORCE_SENSOR_CALIB) read
+back what was last written, so a write-single reply echoes the request.
 """
 
 from __future__ import annotations
@@ -138,12 +139,10 @@ class InspireHandDevice:
         if name == "CLEAR_ERROR" and value == 1:
             self._v["ERROR"] = [0] * HAND_DOF
             self._error_hold = [None] * HAND_DOF
-            self._v["CLEAR_ERROR"][0] = 0
         elif name == "FORCE_SENSOR_CALIB" and value == 1:  # the hand opens to calibrate
             self._target_cmd[:] = 1000.0
             self._v["ANGLE_SET"] = [1000] * HAND_DOF
             self._force_hold = [None] * HAND_DOF
-            self._v["FORCE_SENSOR_CALIB"][0] = 0
 
     # ------------------------------------------------------------------ Modbus view
     def read_registers(self, address: int, count: int) -> list[int]:

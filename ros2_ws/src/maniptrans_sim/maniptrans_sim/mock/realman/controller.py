@@ -341,10 +341,10 @@ class RealmanController:
         connect = req.get("trajectory_connect", 0)
         if q is None or not isinstance(v, (int, float)) or not 0 < v <= 100:
             return reply
-        if not self.powered or self.has_error() or (self.mode == "canfd" and self._streaming()):
-            return reply
         if np.any(q < self.lower) or np.any(q > self.upper):
             self._latch(ERR_JOINT_LIMIT)
+            return reply
+        if not self.powered or self.has_error() or (self.mode == "canfd" and self._streaming()):
             return reply
         self._pending.append(_Segment(q, float(v), session))
         if connect != 1:
