@@ -320,7 +320,7 @@ class ManipTransEnv(VecEnv):
             terminated[:] = False
         time_out = self.frame >= self.reference.num_frames - 1
         done = terminated | time_out
-        log["/curriculum/scale"] = torch.tensor(self.curriculum_scale())
+        log["/curriculum/scale"] = self.curriculum_scale()
         ids = np.flatnonzero(done)
         if ids.size and self.cfg.auto_reset:
             self._reset_envs(ids)
@@ -457,7 +457,7 @@ class ManipTransEnv(VecEnv):
         s_cur = self.curriculum_scale()
         rewards = []
         term = np.zeros(self.num_envs, bool)
-        info: dict[str, torch.Tensor] = {}
+        info: dict[str, float] = {}
         for s in self.sides:
             st = hands[s]
             e = self._hand_errors(s, st, t)
@@ -483,7 +483,7 @@ class ManipTransEnv(VecEnv):
                 term |= residual_termination(
                     e_p, e_r, hd, recent, self.episode_frame, s_cur, self.cfg.terminations
                 )
-                info[f"/{s}/obj_pos_err_m"] = torch.as_tensor(e_p).mean()
+                info[f"/{s}/obj_pos_err_m"] = float(np.mean(e_p))
             else:
                 terms = imitation_terms(e, self.cfg.imitation_weights)
             term |= imitation_termination(
@@ -491,8 +491,8 @@ class ManipTransEnv(VecEnv):
             )
             rewards.append(sum_terms(terms))
             for name, v in terms.items():
-                info[f"/{s}/reward/{name}"] = torch.as_tensor(v).mean()
-            info[f"/{s}/tip_err_m"] = torch.as_tensor(e.tips).mean()
+                info[f"/{s}/reward/{name}"] = float(np.mean(v))
+            info[f"/{s}/tip_err_m"] = float(np.mean(e.tips))
         return np.mean(rewards, axis=0), term, info
 
     # ------------------------------------------------------------------ reference as action
