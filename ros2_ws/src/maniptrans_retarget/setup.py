@@ -25,6 +25,10 @@ setup(
     entry_points={
         "console_scripts": [
             # CONSOLE_SCRIPTS: one line per executable, "name = maniptrans_retarget.module:main"
+            "hand_retarget = maniptrans_retarget.hand_retarget_node:main",
+            "maniptrans-retarget-hand = maniptrans_retarget.hand_cli:main",
+            "arm_ik = maniptrans_retarget.arm_ik_node:main",
+            "maniptrans-check-reach = maniptrans_retarget.reach_check:main",
         ],
     },
 )

@@ -205,15 +205,17 @@ class _ActuatorGroup:
     coeffs_t: np.ndarray | None  # two slots: coefficients arranged (c, F2, F1·3)
 
     def evaluate(self, bases: Sequence[np.ndarray]) -> np.ndarray:
-        """Tip derivatives (B, c, O, 3) from the slot bases (B, c, o, F_s) (rows γ, γ', γ'')."""
+        """Tip derivatives (B, c, O, 3) from the slot bases (c, B, o, F_s) (rows γ, γ', γ'')."""
+        g0 = bases[0]
+        c, nb, no, f1 = g0.shape
         if len(bases) == 1:
-            return np.matmul(bases[0], self.coeffs[None])  # (B, c, o, 3)
-        g0, g1 = bases
-        nb, c, no, _ = g1.shape
-        f1 = self.coeffs.shape[1]
-        w = np.matmul(g1, self.coeffs_t[None]).reshape(nb, c, no, f1, 3)  # (B, c, o2, F1, 3)
-        p = np.matmul(g0[:, :, None], w)  # (B, c, o2, o1, 3)
-        return p.swapaxes(2, 3).reshape(nb, c, no * no, 3)  # o1 slowest
+            p = np.matmul(g0.reshape(c, nb * no, f1), self.coeffs)  # (c, B·o, 3)
+        else:
+            g1 = bases[1]
+            w = np.matmul(g1.reshape(c, nb * no, -1), self.coeffs_t)  # (c, B·o2, F1·3)
+            w = w.reshape(c, nb, no, f1, 3).transpose(0, 1, 3, 2, 4).reshape(c, nb, f1, no * 3)
+            p = np.matmul(g0, w)  # (c, B, o1, o2·3), o1 slowest
+        return p.reshape(c, nb, -1, 3).transpose(1, 0, 2, 3)
 
 
 def _slot_frequencies(multipliers: Sequence[float]) -> np.ndarray:
@@ -304,16 +306,95 @@ def _actuator_group(
 
 
 @dataclass(frozen=True)
+class DerivativeSparsity:
+    """Where the structurally non-zero tip derivatives sit, and 0/1 maps that sum them.
+
+    Rows ``3·tip + k`` index tip coordinates (M·3). ``jac_*`` list the non-zero Jacobian entries
+    (row, actuator, position in the flat derivative array); ``pair_*`` the products of two of
+    them in the same row (for Jᵀ W J); ``hess_*`` the non-zero second derivatives. The ``*_sum``
+    matrices add per-entry products into (NA,) or (NA·NA,) with one matrix product.
+    """
+
+    n_actuators: int
+    tip_pos: np.ndarray  # (M·3,)
+    jac_row: np.ndarray  # (nJ,)
+    jac_col: np.ndarray  # (nJ,)
+    jac_pos: np.ndarray  # (nJ,)
+    jac_sum: np.ndarray  # (nJ, NA)
+    pair_row: np.ndarray  # (nP,)
+    pair_i: np.ndarray  # (nP,) index into the jac_* entries
+    pair_j: np.ndarray  # (nP,)
+    pair_sum: np.ndarray  # (nP, NA·NA)
+    hess_row: np.ndarray  # (nH,)
+    hess_pos: np.ndarray  # (nH,)
+    hess_sum: np.ndarray  # (nH, NA·NA)
+
+    @classmethod
+    def build(
+        cls,
+        na: int,
+        tip_pos: np.ndarray,
+        jac: Sequence[tuple[int, int, int]],
+        hess: Sequence[tuple[int, int, int, int]],
+    ) -> DerivativeSparsity:
+        """From the lists of Jacobian (row, a, pos) and Hessian (row, a, z, pos) entries."""
+        j = np.array(jac, dtype=int).reshape(-1, 3)
+        h = np.array(hess, dtype=int).reshape(-1, 4)
+        pairs = [
+            (int(j[p, 0]), p, q)
+            for p in range(len(j))
+            for q in range(len(j))
+            if j[p, 0] == j[q, 0]
+        ]
+        pr = np.array(pairs, dtype=int).reshape(-1, 3)
+        eye_a = np.eye(na)
+        eye_aa = np.eye(na * na)
+        return cls(
+            n_actuators=na,
+            tip_pos=np.asarray(tip_pos, dtype=int),
+            jac_row=j[:, 0],
+            jac_col=j[:, 1],
+            jac_pos=j[:, 2],
+            jac_sum=eye_a[j[:, 1]],
+            pair_row=pr[:, 0],
+            pair_i=pr[:, 1],
+            pair_j=pr[:, 2],
+            pair_sum=eye_aa[j[pr[:, 1], 1] * na + j[pr[:, 2], 1]],
+            hess_row=h[:, 0],
+            hess_pos=h[:, 3],
+            hess_sum=eye_aa[h[:, 1] * na + h[:, 2]],
+        )
+
+
+@dataclass(frozen=True)
 class TipDerivatives:
     """Fingertip positions and their actuator derivatives at a batch of poses (B, NA).
 
-    ``tips`` (B, M, 3) [m]; ``jacobian`` (B, M·3, NA) [m/rad]; ``hessian`` (B, M·3, NA·NA)
-    [m/rad²], rows in tip-major order (tip i, coordinate k at row 3i + k).
+    ``tips`` (B, M, 3) [m]; ``jac_values`` (B, nJ) [m/rad] and ``hess_values`` (B, nH) [m/rad²]:
+    the non-zero entries listed in ``sparsity``. :meth:`jacobian` and :meth:`hessian` expand
+    them to dense (B, M·3, NA) and (B, M·3, NA, NA) arrays (rows 3·tip + k).
     """
 
     tips: np.ndarray
-    jacobian: np.ndarray
-    hessian: np.ndarray
+    jac_values: np.ndarray
+    hess_values: np.ndarray
+    sparsity: DerivativeSparsity
+
+    def jacobian(self) -> np.ndarray:
+        """Dense Jacobian (B, M·3, NA) [m/rad]."""
+        sp = self.sparsity
+        out = np.zeros((self.tips.shape[0], self.tips.shape[1] * 3, sp.n_actuators))
+        out[:, sp.jac_row, sp.jac_col] = self.jac_values
+        return out
+
+    def hessian(self) -> np.ndarray:
+        """Dense second derivatives (B, M·3, NA, NA) [m/rad²]."""
+        sp = self.sparsity
+        na = sp.n_actuators
+        out = np.zeros((self.tips.shape[0], self.tips.shape[1] * 3, na * na))
+        az = np.argmax(sp.hess_sum, axis=1)
+        out[:, sp.hess_row, az] = self.hess_values
+        return out.reshape(*out.shape[:2], na, na)
 
 
 class HandKinematics:
@@ -399,33 +480,26 @@ class HandKinematics:
         self._basis_d1 = -self._basis_omega
         self._basis_d2 = -(self._basis_omega**2)
         self._basis_spans = tuple(spans)
-        # gather tables: every group's derivative outputs (B, c, O, 3) are flattened side by side
-        # (plus one trailing zero) and the dense tips / Jacobian / Hessian are single gathers
-        m = len(chains)
-        tip_idx = np.zeros((m, 3), dtype=int)
-        jac_idx = np.zeros((m, 3, na), dtype=int)
-        hess_idx = np.zeros((m, 3, na, na), dtype=int)
+        # sparsity of the derivatives: every group's outputs (B, c, O, 3) are flattened side by
+        # side; tips, Jacobian and Hessian entries are gathers from that flat array, and only
+        # the structurally non-zero ones are kept (a chain moves with its own actuators only)
+        tip_pos = np.zeros((len(chains), 3), dtype=int)
+        jac: list[tuple[int, int, int]] = []  # (row = 3·tip + k, actuator, flat position)
+        hess: list[tuple[int, int, int, int]] = []  # (row, actuator a, actuator z, position)
         offset = 0
-        zero_pos = sum(g.slots.shape[0] * 3 ** g.slots.shape[1] * 3 for g in self._act_groups)
-        jac_idx[:], hess_idx[:] = zero_pos, zero_pos
         for g in self._act_groups:
             c, r = g.slots.shape
-            n_orders = 3**r
-
-            def pos(ci: int, order: int, k: int, base: int = offset, n_o: int = n_orders) -> int:
-                return base + (ci * n_o + order) * 3 + k
-
+            n_o = 3**r
             for ci, tip in enumerate(g.tips):
                 for k in range(3):
-                    tip_idx[tip, k] = pos(ci, 0, k)
+                    row, base = 3 * int(tip) + k, offset + ci * n_o * 3 + k
+                    tip_pos[tip, k] = base
                     for s_, a in enumerate(g.slots[ci]):
-                        jac_idx[tip, k, a] = pos(ci, int(g.first[s_]), k)
+                        jac.append((row, int(a), base + int(g.first[s_]) * 3))
                         for t_, z in enumerate(g.slots[ci]):
-                            hess_idx[tip, k, a, z] = pos(ci, int(g.second[s_, t_]), k)
-            offset += c * n_orders * 3
-        self._tip_idx = tip_idx.ravel()
-        self._jac_idx = jac_idx.ravel()
-        self._hess_idx = hess_idx.ravel()
+                            hess.append((row, int(a), int(z), base + int(g.second[s_, t_]) * 3))
+            offset += c * n_o * 3
+        self.sparsity = DerivativeSparsity.build(na, tip_pos.ravel(), jac, hess)
         # leader joint of each actuator: the joint it drives most directly (initial guesses)
         self.leaders = np.array([int(np.argmax(np.abs(A[:, a]))) for a in range(na)])
 
@@ -491,7 +565,7 @@ class HandKinematics:
         return out.reshape(*x.shape[:-1], self.n_tips, 3)
 
     def _slot_bases(self, x: np.ndarray, order: int) -> list[list[np.ndarray]]:
-        """Per actuator group, per slot: bases (B, c, order+1, F) at actuators x (B, NA)."""
+        """Per actuator group, per slot: bases (c, B, order+1, F) at actuators x (B, NA)."""
         arg = x[:, self._basis_act] * self._basis_omega - self._basis_phase  # (B, K)
         cos = np.cos(arg)
         rows = [cos]
@@ -502,7 +576,10 @@ class HandKinematics:
         stacked = np.stack(rows, 1)  # (B, o, K)
         nb, no = x.shape[0], order + 1
         return [
-            [stacked[:, :, a:z].reshape(nb, no, c, f).swapaxes(1, 2) for a, z, c, f in spans]
+            [
+                stacked[:, :, a:z].reshape(nb, no, c, f).transpose(2, 0, 1, 3)
+                for a, z, c, f in spans
+            ]
             for spans in self._basis_spans
         ]
 
@@ -513,14 +590,16 @@ class HandKinematics:
             raise HandRetargetError(
                 f"actuator positions: expected shape (B, {self.n_actuators}), found {x.shape}"
             )
-        nb, m, na = x.shape[0], self.n_tips, self.n_actuators
+        nb = x.shape[0]
         parts = [
             g.evaluate(bases).reshape(nb, -1)
             for g, bases in zip(self._act_groups, self._slot_bases(x, 2), strict=True)
         ]
-        flat = np.concatenate([*parts, np.zeros((nb, 1))], axis=1)
+        flat = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+        sp = self.sparsity
         return TipDerivatives(
-            tips=flat[:, self._tip_idx].reshape(nb, m, 3),
-            jacobian=flat[:, self._jac_idx].reshape(nb, m * 3, na),
-            hessian=flat[:, self._hess_idx].reshape(nb, m * 3, na * na),
+            tips=flat[:, sp.tip_pos].reshape(nb, self.n_tips, 3),
+            jac_values=flat[:, sp.jac_pos],
+            hess_values=flat[:, sp.hess_pos],
+            sparsity=sp,
         )

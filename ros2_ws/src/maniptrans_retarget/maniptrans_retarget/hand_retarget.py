@@ -143,14 +143,16 @@ class HandRetargeter:
         """Cost terms from the tip derivatives ``d`` at x and the targets ``y`` (B, M, 3)."""
         nb = y.shape[0]
         na = self.kin.n_actuators
+        sp = d.sparsity
         r = (d.tips - y).reshape(nb, -1)  # (B, M·3)
         wr = r * self._w3
         value = np.sum(wr * r, axis=1)
-        grad = 2.0 * np.matmul(wr[:, None, :], d.jacobian)[:, 0]  # (B, NA)
-        jt = d.jacobian.swapaxes(1, 2)  # (B, NA, M·3)
-        hess_gn = 2.0 * np.matmul(jt * self._w3[:, None, :], d.jacobian)
-        second = np.matmul(wr[:, None, :], d.hessian).reshape(nb, na, na)
-        return _Terms(value, grad, hess_gn, hess_gn + 2.0 * second)
+        jv = d.jac_values  # (B, nJ)
+        grad = 2.0 * ((wr[:, sp.jac_row] * jv) @ sp.jac_sum)
+        pair = self._w3[:, sp.pair_row] * jv[:, sp.pair_i] * jv[:, sp.pair_j]
+        hess_gn = 2.0 * (pair @ sp.pair_sum).reshape(nb, na, na)
+        second = 2.0 * ((wr[:, sp.hess_row] * d.hess_values) @ sp.hess_sum).reshape(nb, na, na)
+        return _Terms(value, grad, hess_gn, hess_gn + second)
 
     def _terms(self, x: np.ndarray, y: np.ndarray) -> _Terms:
         return self._assemble(self.kin.derivatives(x), y)
