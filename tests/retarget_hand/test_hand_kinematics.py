@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from maniptrans_description import inspire
 from maniptrans_description.loaders import load_pinocchio
-
 from maniptrans_retarget.hand_description import load_hand
 from maniptrans_retarget.hand_errors import HandRetargetError
 

@@ -145,7 +145,7 @@ def test_bad_input_and_configuration_raise_errors_naming_the_problem():
     r = HandRetargeter(kin)
     q = np.zeros((4, 12))
     q[2, 5] = np.nan
-    with pytest.raises(HandRetargetError, match="finite.*frame 2"):
+    with pytest.raises(HandRetargetError, match=r"finite.*frame 2"):
         r.trajectory(q)
     with pytest.raises(HandRetargetError, match=r"expected shape \(T, 12\)"):
         r.trajectory(np.zeros((4, 6)))
