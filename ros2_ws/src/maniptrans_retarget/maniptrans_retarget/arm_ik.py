@@ -30,6 +30,10 @@ from maniptrans_retarget import arm_ik_kernel as _k
 from maniptrans_retarget.arm_errors import ArmIkError
 from maniptrans_retarget.arm_kinematics import N_ARM_JOINTS, ArmKinematics
 
+COMFORTABLE_POSTURE = (0.0, 0.6, 0.0, 1.4, 0.0, 0.8, 0.0)
+"""An RM75 posture with the elbow bent, the flange ahead of the base pointing down and forward
+[rad]: the default of the ``arm_ik`` node and the reach check (a preference, not a fact)."""
+
 
 @dataclass(frozen=True)
 class IkConfig:
