@@ -161,11 +161,11 @@ def format_table(rows: dict[str, dict[str, float]]) -> str:
     def cell(v: float) -> str:
         return "–" if math.isnan(v) else f"{v:.2f}"
 
-    head = f"{'method':<28} {'E_r deg':>8} {'E_t cm':>8} {'E_j cm':>8} {'E_ft cm':>8} {'SR %':>7}"
+    head = f"{'method':<32} {'E_r deg':>8} {'E_t cm':>8} {'E_j cm':>8} {'E_ft cm':>8} {'SR %':>7}"
     lines = [head, "-" * len(head)]
     for name, m in rows.items():
         lines.append(
-            f"{name:<28} {cell(m['E_r']):>8} {cell(m['E_t']):>8} {cell(m['E_j']):>8} "
+            f"{name:<32} {cell(m['E_r']):>8} {cell(m['E_t']):>8} {cell(m['E_j']):>8} "
             f"{cell(m['E_ft']):>8} {cell(m['SR']):>7}"
         )
     return "\n".join(lines)

@@ -8,9 +8,10 @@ Solver: batched Levenberg–Marquardt in numpy with the analytic point Jacobian 
 :class:`sim_hand.HandKinematics`, joint limits by projection, and temporal smoothness as a
 quadratic pull of each frame's joints and wrist toward the mean of its neighbours (refreshed
 every iteration, a Jacobi sweep on the coupled problem). We picked numpy LM over torch + Adam
-(the reference's choice) because on this CPU the 18×18 batched normal equations converge in
-~30 iterations where Adam needs thousands of steps; ``bench/bench_env.py`` records the time per
-frame next to a torch-Adam run on the same demo.
+(the reference's choice) because it is both faster and more accurate on this CPU: on the
+180-frame "pour" demo it reaches 0.06 cm mean fingertip error in ~6 ms/frame, while torch Adam
+on the same cost is still at 2.4–3.6 cm after the same wall time and at ~0.9 cm after five times
+as long (``make bench``, record ``retarget.tip_error_at_equal_time``).
 """
 
 from __future__ import annotations
