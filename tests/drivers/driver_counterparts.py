@@ -343,6 +343,7 @@ class RealManStub:
     - ``drop_after``: close the connection after this many more received messages.
     - ``errors``: the controller's active error codes (reported in ``err``).
     - ``garbage_next``: the next reply is preceded by a malformed line.
+    - ``refuse_movej``: this many ``movej`` requests are answered ``receive_state:false``.
     """
 
     def __init__(self, dof: int = 7, move_time: float = 0.05) -> None:
@@ -355,6 +356,7 @@ class RealManStub:
         self.silent: set[str] = set()
         self.drop_after: int | None = None
         self.garbage_next = False
+        self.refuse_movej = 0
         self.received: list[dict] = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -426,6 +428,10 @@ class RealManStub:
             self._send(conn, {"state": "arm_all_state", "all_state": state})
         elif cmd == "movej":
             target = list(msg["joint"])
+            if self.refuse_movej > 0:
+                self.refuse_movej -= 1
+                self._send(conn, {"command": "movej", "receive_state": False})
+                return
             self._send(conn, {"command": "movej", "receive_state": True})
 
             def arrive() -> None:

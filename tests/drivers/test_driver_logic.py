@@ -46,7 +46,8 @@ def run_until(driver, predicate, period, command=None, timeout=5.0) -> bool:
 def arm_driver(arm_stub):
     gate = SafetyGate(arm_limits("left"), SafetyConfig(period=ARM_PERIOD))
     link = ArmLinkConfig(host="127.0.0.1", port=arm_stub.port, timeout=0.2)
-    driver = ArmDriver(ArmDriverConfig(link=link), gate, backoff=Backoff(initial=0.05))
+    config = ArmDriverConfig(link=link, soft_start_retry_delay=0.05)
+    driver = ArmDriver(config, gate, backoff=Backoff(initial=0.05))
     yield driver, arm_stub
     driver.disconnect(time.monotonic())
 
@@ -125,6 +126,21 @@ def test_a_silent_controller_is_a_lost_device_and_recovers(arm_driver):
     assert "DeviceTimeoutError" in driver.last_error
     stub.silent = set()
     assert run_until(driver, lambda: driver.gate.ready, ARM_PERIOD, np.zeros(7))
+
+
+def test_a_refused_soft_start_is_retried_and_persistent_refusal_is_a_fault(arm_driver):
+    driver, stub = arm_driver
+    stub.refuse_movej = 2
+    assert run_until(driver, lambda: driver.gate.ready, ARM_PERIOD, np.zeros(7))
+    assert len(commands_of(stub, "movej")) == 3
+    assert driver.gate.events["soft_start_refused"] == 2
+    driver.request("stop")
+    driver.request("resume")
+    stub.refuse_movej = 100
+    assert run_until(
+        driver, lambda: driver.gate.mode == Mode.FAULT, ARM_PERIOD, np.zeros(7), timeout=10
+    )
+    assert "refused 11 times" in driver.gate.fault
 
 
 def test_an_unreachable_controller_is_retried_with_growing_back_off():

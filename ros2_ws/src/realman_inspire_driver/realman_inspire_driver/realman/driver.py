@@ -28,11 +28,16 @@ class ArmDriverConfig:
         link: controller address and timeouts.
         soft_start_speed: ``movej`` speed for the soft start [% of the joint speed limits].
         health_every: control periods between joint health reads (temperatures, joint errors).
+        soft_start_retries: refused soft-start moves retried before it becomes a fault (the
+            controller refuses ``movej`` for a moment after passthrough frames).
+        soft_start_retry_delay: wait before retrying a refused soft start [s].
     """
 
     link: ArmLinkConfig = field(default_factory=ArmLinkConfig)
     soft_start_speed: int = 10
     health_every: int = 100
+    soft_start_retries: int = 10
+    soft_start_retry_delay: float = 0.5
 
     def __post_init__(self) -> None:
         if not 1 <= self.soft_start_speed <= 100:
@@ -61,6 +66,8 @@ class ArmDriver(DeviceDriver):
         self.controller_errors: tuple[int, ...] = ()
         self.health: JointHealth | None = None
         self._ticks = 0
+        self._refusals = 0
+        self._retry_at = 0.0
 
     def _open(self) -> np.ndarray:
         self.client.connect()
@@ -77,7 +84,10 @@ class ArmDriver(DeviceDriver):
         if state.errors and self.gate.fault is None:
             words = ", ".join(describe_system_error(c) for c in state.errors)
             self.gate.set_fault(f"controller error: {words}")
-        self._send(self.gate.step(now, state.q))
+        if now >= self._retry_at:
+            self._send(self.gate.step(now, state.q))
+        if self.gate.ready:
+            self._refusals = 0
         self._ticks += 1
         if self._ticks % self.config.health_every == 0:
             self.health = self.client.get_health()
@@ -88,7 +98,12 @@ class ArmDriver(DeviceDriver):
             try:
                 self.client.movej(action.q, self.config.soft_start_speed)
             except CommandRejectedError as exc:
-                self.gate.set_fault(f"soft start refused: {exc}")
+                self._refusals += 1
+                if self._refusals > self.config.soft_start_retries:
+                    self.gate.set_fault(f"soft start refused {self._refusals} times: {exc}")
+                else:
+                    self.gate.retry_soft_start("soft_start_refused")
+                    self._retry_at = self._now + self.config.soft_start_retry_delay
         elif action.kind == "stream":
             self.client.stream(action.q)
         # hold / idle: send nothing, the controller keeps its last set-point

@@ -254,6 +254,14 @@ class SafetyGate:
         self._fault = None
         self._require_soft_start()
 
+    def retry_soft_start(self, reason: str) -> None:
+        """The device refused the soft-start move (e.g. it still considers itself streaming):
+        back to WAITING to try again, keeping the commands received so far."""
+        if self._mode == Mode.SOFT_START:
+            self._mode = Mode.WAITING
+            self._soft_target = None
+        self.events[reason] += 1
+
     # commands -----------------------------------------------------------------------------
 
     def _reject(self, reason: str) -> bool:
