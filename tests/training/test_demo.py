@@ -54,6 +54,7 @@ def test_demo_npz_round_trip_keeps_every_array(tmp_path, demos):
     _demos_close(d, back)
     assert [o.name for o in back.objects] == ["bottle", "cup"]
     assert back.hands["left"].object_index == 1
+    assert back.meta == {"primitive": "pour", "interaction_mode": "bimanual"}
 
 
 def test_demo_validation_names_the_key_and_expected_shape(demos):

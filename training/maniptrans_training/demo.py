@@ -18,11 +18,13 @@ wrist to the fingers, the palm faces −x; the right thumb is on the −z side, 
 File (``.npz``, read with ``allow_pickle=False``): ``fps``, ``name``, ``sides``; per side
 ``<side>_wrist_pos`` (T, 3), ``<side>_wrist_quat`` (T, 4, x y z w), ``<side>_keypoints``
 (T, 21, 3), ``<side>_object`` (index into the objects, −1 = none); ``object_names``; per object
-``object<i>_poses`` (T, 4, 4), ``object<i>_vertices`` (V, 3), ``object<i>_faces`` (F, 3).
+``object<i>_poses`` (T, 4, 4), ``object<i>_vertices`` (V, 3), ``object<i>_faces`` (F, 3);
+optional ``meta_json`` (a JSON object as a string: primitive, interaction mode, ...).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -176,6 +178,7 @@ def save_demo(demo: Demo, path: str | Path) -> Path:
         "name": np.array(demo.name),
         "sides": np.array(list(demo.sides)),
         "object_names": np.array([o.name for o in demo.objects], dtype=str),
+        "meta_json": np.array(json.dumps(demo.meta)),
     }
     for side, h in demo.hands.items():
         out[f"{side}_wrist_pos"] = h.wrist_pos
@@ -225,8 +228,9 @@ def load_demo(path: str | Path) -> Demo:
             )
             for i, n in enumerate(get("object_names"))
         )
+        meta = json.loads(str(data["meta_json"])) if "meta_json" in data else {}
         try:
-            return Demo(str(get("name")), float(get("fps")), hands, objects)
+            return Demo(str(get("name")), float(get("fps")), hands, objects, meta)
         except TrainingError as exc:
             raise TrainingError(f"{path}: {exc}") from exc
 
