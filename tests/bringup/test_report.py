@@ -146,3 +146,20 @@ def test_report_cli_refuses_something_that_is_not_a_bag(tmp_path, capsys):
     (tmp_path / "nope").mkdir()
     assert report_main([str(tmp_path / "nope")]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_errors_count_only_while_the_player_was_playing(tmp_path):
+    from maniptrans_bringup.report import Series, playing_windows
+
+    diags = [
+        (1.0, "trajectory_player", 0, {"state": "idle"}),
+        (2.0, "trajectory_player", 0, {"state": "playing"}),
+        (3.0, "left_inspire_driver", 0, {"ready": "true"}),
+        (4.0, "trajectory_player", 1, {"state": "paused"}),
+        (5.0, "trajectory_player", 0, {"state": "playing"}),
+    ]
+    win = playing_windows(diags)
+    assert win == [(2.0, 4.0), (5.0, float("inf"))]
+    s = Series(np.arange(7.0), np.arange(7.0), [], np.zeros((7, 1)))
+    assert s.within(win).t.tolist() == [2.0, 3.0, 4.0, 5.0, 6.0]
+    assert playing_windows([(1.0, "x", 0, {})]) is None

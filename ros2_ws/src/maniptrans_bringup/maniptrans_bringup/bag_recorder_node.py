@@ -13,7 +13,8 @@ Parameters:
     discover (str[]): regexes; matching topics are added when they appear in the graph.
     discover_period_s (float): graph polling period [s].
     queue_depth (int): subscription history depth (reliable QoS).
-    drain_quiet_s (float): on shutdown, stop once nothing arrived for this long [s].
+    drain_quiet_s (float): on shutdown, stop once nothing arrived for this long [s]...
+    drain_max_s (float): ...or after this long, when other nodes keep publishing [s].
 """
 
 from __future__ import annotations
@@ -55,10 +56,12 @@ class BagRecorder(Node):
         self.declare_parameter("discover_period_s", 0.5)
         self.declare_parameter("queue_depth", 1000)
         self.declare_parameter("drain_quiet_s", 0.3)
+        self.declare_parameter("drain_max_s", 1.0)
         p = self.get_parameter
         output = p("output").value or time.strftime("bag_%Y%m%d_%H%M%S")
         self.depth = int(p("queue_depth").value)
         self.drain_quiet_s = float(p("drain_quiet_s").value)
+        self.drain_max_s = float(p("drain_max_s").value)
         self.patterns = [re.compile(x) for x in p("discover").value if x]
         self.sink = BagSink(output, str(p("storage").value))
         self.last_rx = time.monotonic()
@@ -145,7 +148,7 @@ def main(args=None) -> None:
     # drain what already reached our readers, then close the bag
     node.accepting = False
     t_stop = time.monotonic()
-    deadline = t_stop + 5.0
+    deadline = t_stop + node.drain_max_s
     while (
         time.monotonic() - max(node.last_rx, t_stop) < node.drain_quiet_s
         and time.monotonic() < deadline

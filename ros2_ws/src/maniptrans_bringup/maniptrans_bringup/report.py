@@ -55,6 +55,15 @@ class Series:
     def __len__(self) -> int:
         return int(self.t.size)
 
+    def within(self, windows: list[tuple[float, float]] | None) -> Series:
+        """The samples received inside ``windows`` ([t0, t1] pairs); all if None."""
+        if windows is None:
+            return self
+        keep = np.zeros(len(self), dtype=bool)
+        for t0, t1 in windows:
+            keep |= (self.t >= t0) & (self.t <= t1)
+        return Series(self.t[keep], self.stamp[keep], self.names, self.values[keep], self.frame_id)
+
     def columns(self, names: list[str]) -> np.ndarray:
         """(N, len(names)) columns by joint name (raises naming the missing joint)."""
         if not self.names:
@@ -326,24 +335,56 @@ def _drop_arrays(d: Any) -> Any:
     return d
 
 
+def playing_windows(
+    diags: Iterable[tuple[float, str, int, dict[str, str]]],
+) -> list[tuple[float, float]] | None:
+    """Time spans in which the trajectory player reported ``state: playing`` (it reports every
+    state change at once); None if the bag has no player status (then everything counts).
+    Waiting for the drivers' soft start and fault holds are outside these windows."""
+    events = sorted((t, v.get("state")) for t, name, _l, v in diags if name == "trajectory_player")
+    if not events:
+        return None
+    out: list[tuple[float, float]] = []
+    start = None
+    for t, state in events:
+        if state == "playing" and start is None:
+            start = t
+        elif state != "playing" and start is not None:
+            out.append((start, t))
+            start = None
+    if start is not None:
+        out.append((start, float("inf")))
+    return out
+
+
 def build_report(replay: Replay, calibration: str | None = None) -> dict[str, Any]:
-    """The report as a nested dict; per-sample arrays are kept under ``"_series"`` for plots."""
+    """The report as a nested dict; per-sample arrays are kept under ``"_series"`` for plots.
+
+    Errors are evaluated on measured samples inside the player's playing windows."""
     from maniptrans_description.rig import RigCalibration
 
     calib = RigCalibration.load(calibration)
+    windows = playing_windows(replay.diagnostics)
     rep: dict[str, Any] = {"bag": replay.path, "sides": {}, "objects": {}, "timing": {}}
+    rep["playing_windows"] = [[a, b if math.isfinite(b) else None] for a, b in windows or []]
     series: dict[str, Any] = {}
+
+    def meas_of(topic: str) -> Series | None:
+        s = replay.get(topic)
+        s = s.within(windows) if s is not None else None
+        return s if s is not None and len(s) else None
+
     for side in SIDES:
         out: dict[str, Any] = {}
         for dev in ("arm", "hand"):
-            cmd, meas = replay.get(command(side, dev)), replay.get(measured(side, dev))
+            cmd, meas = replay.get(command(side, dev)), meas_of(measured(side, dev))
             if cmd is not None and meas is not None:
                 jt = joint_tracking(cmd, meas)
                 out[f"{dev}_tracking"] = jt
-        sim_h, meas_h = replay.get(sim_hand(side)), replay.get(measured(side, "hand"))
+        sim_h, meas_h = replay.get(sim_hand(side)), meas_of(measured(side, "hand"))
         if sim_h is not None and meas_h is not None:
             out["fingertip"] = fingertip_error(sim_h, meas_h, side)
-        sim_w, meas_a = replay.get(sim_wrist(side)), replay.get(measured(side, "arm"))
+        sim_w, meas_a = replay.get(sim_wrist(side)), meas_of(measured(side, "arm"))
         if sim_w is not None and meas_a is not None:
             out["wrist"] = wrist_error(sim_w, meas_a, side, calib)
         if out:
@@ -352,7 +393,7 @@ def build_report(replay: Replay, calibration: str | None = None) -> dict[str, An
     for topic, ref in replay.series.items():
         if topic.startswith("/sim/objects/"):
             name = topic.split("/")[3]
-            twin = replay.get(f"/mock/objects/{name}/pose")
+            twin = meas_of(f"/mock/objects/{name}/pose")
             if twin is not None:
                 oe = object_error(ref, twin, calib)
                 series.setdefault("objects", {})[name] = oe

@@ -5,9 +5,12 @@ Topics out: ``/sim/<side>/hand/joint_states``, ``/sim/<side>/wrist_pose``,
 on ``/diagnostics``. Topic in: ``/diagnostics`` (the drivers' ``ready`` key).
 Services: ``~/pause``, ``~/resume``, ``~/restart`` (std_srvs/Trigger).
 
-The file is loaded and validated before anything is published. Frame 0 goes out only once every
-driver in ``ready_sources`` reports ``ready`` (soft start done); while one of them is not ready
-(a fault, a reconnect that needs a new soft start) the replay holds and continues afterwards.
+The file is loaded and validated before anything is published. Until every driver in
+``ready_sources`` reports ``ready`` (soft start done) the player only re-sends frame 0 at
+``prime_rate_hz`` (the target the drivers soft-start to); the timeline starts once all are ready.
+While one of them is not ready (a fault, a reconnect that needs a new soft start) the replay
+holds, re-sending the frame it stands at, and continues afterwards. State changes are published
+on ``/diagnostics`` at once (``trajectory_player``, key ``state``).
 Exits 0 at the end of the task when ``exit_on_end`` is set, 2 on a bad file, 1 when the drivers
 did not become ready within ``ready_timeout_s``.
 """
@@ -62,6 +65,7 @@ class TrajectoryPlayer(Node):
         self.declare_parameter("pause_when_not_ready", True)
         self.declare_parameter("restamp", True)
         self.declare_parameter("late_drop_s", 0.1)
+        self.declare_parameter("prime_rate_hz", 30.0)
         p = lambda name: self.get_parameter(name).value  # noqa: E731
         path = str(p("task"))
         if not path:
@@ -74,11 +78,15 @@ class TrajectoryPlayer(Node):
         self.end_hold_s = float(p("end_hold_s"))
         self.restamp = bool(p("restamp"))
         self.late_drop_s = float(p("late_drop_s"))
+        self.prime_period = 1.0 / max(float(p("prime_rate_hz")), 1e-3)
+        self.last_prime = 0.0
+        self.held: dict[str, int] = {}  # topic -> index of the newest frame/event published
+        self.last_state = PlayState.IDLE
         self.pause_when_not_ready = bool(p("pause_when_not_ready"))
         self.ready_timeout_s = float(p("ready_timeout_s"))
         sources = [s for s in p("ready_sources") if s] if p("wait_ready") else []
         self.readiness = ReadinessTracker(sources, stale_s=float(p("ready_stale_s")))
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # _step publishes the status, which reads under it
         self.done = threading.Event()
         self.exit_code = 0
         self.fault_hold = False  # paused because a driver is not ready
@@ -159,6 +167,30 @@ class TrajectoryPlayer(Node):
             time.sleep(delay)
 
     def _step(self, now: float) -> float | None:
+        wake = self._advance(now)
+        if self.clock_.state is not self.last_state:
+            self.last_state = self.clock_.state
+            self._publish_status()  # state changes are on /diagnostics at once (report windows)
+        if self.clock_.state in (PlayState.IDLE, PlayState.PAUSED):
+            if now - self.last_prime >= self.prime_period:
+                self.last_prime = now
+                self._publish_hold()
+            wake = now + self.prime_period
+        return wake
+
+    def _publish_hold(self) -> None:
+        """Re-send the frame the replay stands at (frame 0 before the start): the drivers
+        soft-start to it and their watchdogs stay fed while the replay waits or holds."""
+        if isinstance(self.source, TaskSource):
+            self._publish_one(self.held.get("frame", 0), count=False)
+            return
+        if not self.held:  # before the start: the first message of every topic
+            for k, ev in enumerate(self.source.events):
+                self.held.setdefault(ev.topic, k)
+        for k in self.held.values():
+            self._publish_one(k, count=False)
+
+    def _advance(self, now: float) -> float | None:
         clock = self.clock_
         ready = self.readiness.all_ready(now)
         if clock.state is PlayState.IDLE:
@@ -199,9 +231,10 @@ class TrajectoryPlayer(Node):
         for k in [*keep, indices[-1]]:
             self._publish_one(k)
 
-    def _publish_one(self, k: int) -> None:
+    def _publish_one(self, k: int, count: bool = True) -> None:
         stamp = self.get_clock().now().to_msg()
         if isinstance(self.source, TaskSource):
+            self.held["frame"] = k
             frame = self.source.frame(k)
             for side, q in frame.hands.items():
                 js = JointState()
@@ -213,12 +246,13 @@ class TrajectoryPlayer(Node):
                 self.pubs[wrist_topic(side)].publish(_pose(stamp, pose))
             for name, pose in frame.objects.items():
                 self.pubs[object_topic(name)].publish(_pose(stamp, pose))
-            self.published += 1
+            self.published += int(count)
             return
         ev = self.source.events[k]
+        self.held[ev.topic] = k
         data = restamp_cdr(ev.data, stamp.sec, stamp.nanosec) if self.restamp else ev.data
         self.pubs[ev.topic].publish(data)
-        self.published += 1
+        self.published += int(count)
 
     def _publish_status(self) -> None:
         now = time.monotonic()
