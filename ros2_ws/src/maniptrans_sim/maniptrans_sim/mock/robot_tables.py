@@ -143,29 +143,30 @@ def flange_pose(q: np.ndarray, mdh: np.ndarray) -> np.ndarray:
 class HandCommandMap:
     """Actuator angle [rad] <-> Inspire command 0..1000, per the hand calibration.
 
-    Uses the description's `HandCalibration` (its YAML, or ``calibration_path``) when installed;
-    otherwise the fact-sheet default: 1000 = open (lower limit), 0 = closed (upper limit).
+    The calibration is linear per actuator (angle at command 0 and at command 1000). It comes from
+    the description's `HandCalibration` (its YAML, or ``calibration_path``) when installed;
+    otherwise from the fact-sheet default: 1000 = open (lower limit), 0 = closed (upper limit).
     """
 
     def __init__(self, side: Side, calibration_path: str | None = None) -> None:
         self.side = check_side(side)
-        self._cal = None
         try:  # pragma: no cover - depends on which packages are installed
             from maniptrans_description.hand_calibration import HandCalibration
 
-            self._cal = HandCalibration.load(calibration_path, side)
+            cal = HandCalibration.load(calibration_path, side)
+            q0 = np.asarray(cal.command_to_radians(np.zeros(HAND_DOF)), float)
+            q1000 = np.asarray(cal.command_to_radians(np.full(HAND_DOF, 1000.0)), float)
         except ImportError:  # pragma: no cover
             lo, hi = hand_actuator_limits(side)
-            self._q0, self._q1000 = hi, lo
+            q0, q1000 = hi, lo
+        self._q0 = q0  # angle at command 0 [rad], (6,)
+        self._per_count = (q1000 - q0) / 1000.0  # [rad per command unit], (6,)
 
     def to_command(self, q: np.ndarray) -> np.ndarray:
         """Angles (6,) [rad] -> commands (6,) as floats in [0, 1000] (not rounded)."""
-        if self._cal is not None:
-            return np.asarray(self._cal.radians_to_command(q), float)
-        return np.clip(1000.0 * (q - self._q0) / (self._q1000 - self._q0), 0.0, 1000.0)
+        cmd = (np.asarray(q, float) - self._q0) / self._per_count
+        return np.minimum(np.maximum(cmd, 0.0), 1000.0)
 
     def to_radians(self, cmd: np.ndarray) -> np.ndarray:
         """Commands (6,) in [0, 1000] -> angles (6,) [rad]."""
-        if self._cal is not None:
-            return np.asarray(self._cal.command_to_radians(cmd), float)
-        return self._q0 + (self._q1000 - self._q0) * np.asarray(cmd, float) / 1000.0
+        return self._q0 + self._per_count * np.asarray(cmd, float)

@@ -21,7 +21,11 @@ from maniptrans_sim.mock.rig_model import RigModel, RigState
 
 
 class Device(Protocol):
-    """Something with firmware that runs at the control rate (arm controller, hand)."""
+    """Something with firmware that runs at the control rate (arm controller, hand).
+
+    A device with a ``control_period`` attribute [s] is called at that period (rounded to a
+    multiple of the runner's); others every runner period.
+    """
 
     def control_step(self, model: RigModel) -> None:
         """Read the model's measurements and write its targets; called by the runner thread."""
@@ -34,6 +38,7 @@ class RunnerConfig:
 
     speed: float = 1.0  # simulated seconds per wall second; 0 = as fast as possible
     control_period: float = 0.004  # period of the devices' control steps [s] (simulated)
+    snapshot_period: float = 0.01  # how often the state copy for other threads is taken [s]
     max_lag: float = 0.25  # wall lag [s] after which the runner stops catching up (drops time)
 
 
@@ -49,8 +54,15 @@ class TwinRunner:
         if self.config.speed < 0:
             raise MockRigError(f"speed must be >= 0 (0 = unpaced), got {self.config.speed}")
         self._steps_per_control = max(1, round(self.config.control_period / model.timestep))
+        period = self._steps_per_control * model.timestep
+        self._decimation = [
+            max(1, round(getattr(d, "control_period", period) / period)) for d in self.devices
+        ]
+        self._snapshot_every = max(1, round(self.config.snapshot_period / period))
+        self._periods = 0
         self._lock = threading.Lock()
         self._state = model.snapshot()
+        self._sim_time = model.time
         self._calls: collections.deque[Callable[[RigModel], None]] = collections.deque()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -61,11 +73,11 @@ class TwinRunner:
     # ---- thread-safe accessors -------------------------------------------------------------
     @property
     def sim_time(self) -> float:
-        """Simulated time of the latest snapshot [s]."""
-        return self._state.time
+        """Simulated time after the latest control period [s]."""
+        return self._sim_time
 
     def snapshot(self) -> RigState:
-        """The latest state copy (taken after every control period)."""
+        """The latest state copy (taken every ``snapshot_period``)."""
         with self._lock:
             return self._state
 
@@ -95,12 +107,17 @@ class TwinRunner:
     def _control_period(self) -> None:
         while self._calls:
             self._calls.popleft()(self.model)
-        for dev in self.devices:
-            dev.control_step(self.model)
+        k = self._periods
+        for dev, every in zip(self.devices, self._decimation, strict=True):
+            if k % every == 0:
+                dev.control_step(self.model)
         self.model.step(self._steps_per_control)
-        state = self.model.snapshot()
-        with self._lock:
-            self._state = state
+        self._periods = k + 1
+        self._sim_time = self.model.time
+        if self._periods % self._snapshot_every == 0:
+            state = self.model.snapshot()
+            with self._lock:
+                self._state = state
 
     def start(self) -> None:
         """Start the stepping thread."""

@@ -210,9 +210,18 @@ class MujocoTwin:
 
         self._arm_qadr, self._arm_dadr, self._arm_act = {}, {}, {}
         self._hand_qadr, self._hand_act, self._hand_sim_qadr = {}, {}, {}
-        self._arm_ctrl, self._arm_goal, self._hand_ctrl, self._hand_goal = {}, {}, {}, {}
-        self._arm_vref: dict[str, np.ndarray] = {}
-        self._hand_speed = {}
+        # servo references of both sides in one array each (per-side entries are views of them)
+        ns = len(self.sides)
+        self._A = {k: np.zeros((ns, ARM_DOF)) for k in ("ctrl", "goal", "vref")}
+        self._A["frozen"] = np.zeros((ns, ARM_DOF), bool)
+        self._H = {k: np.zeros((ns, HAND_DOF)) for k in ("ctrl", "goal", "speed")}
+        self._H["frozen"] = np.zeros((ns, HAND_DOF), bool)
+        self._arm_ctrl = {s: self._A["ctrl"][k] for k, s in enumerate(self.sides)}
+        self._arm_goal = {s: self._A["goal"][k] for k, s in enumerate(self.sides)}
+        self._arm_vref = {s: self._A["vref"][k] for k, s in enumerate(self.sides)}
+        self._hand_ctrl = {s: self._H["ctrl"][k] for k, s in enumerate(self.sides)}
+        self._hand_goal = {s: self._H["goal"][k] for k, s in enumerate(self.sides)}
+        self._hand_speed = {s: self._H["speed"][k] for k, s in enumerate(self.sides)}
         self._frozen: dict[tuple[str, str], np.ndarray] = {}
         self._arm_vmax = arm_limits().velocity
         roots: dict[int, int] = {}  # body of a driven joint -> finger code
@@ -226,13 +235,15 @@ class MujocoTwin:
             self._hand_act[s] = np.array([act_of(n) for n in driven])
             self._hand_sim_qadr[s] = m.jnt_qposadr[[jid(n) for n in _sim_joint_names(s)]]
             q_arm = self.data.qpos[self._arm_qadr[s]].copy()
-            self._arm_ctrl[s], self._arm_goal[s] = q_arm.copy(), q_arm.copy()
-            self._arm_vref[s] = np.zeros(ARM_DOF)
+            self._arm_ctrl[s][:] = q_arm
+            self._arm_goal[s][:] = q_arm
             lo, _ = hand_actuator_limits(s)
-            self._hand_ctrl[s], self._hand_goal[s] = lo.copy(), lo.copy()
-            self._hand_speed[s] = np.full(HAND_DOF, 1.0)
-            self._frozen[(s, "arm")] = np.zeros(ARM_DOF, bool)
-            self._frozen[(s, "hand")] = np.zeros(HAND_DOF, bool)
+            self._hand_ctrl[s][:] = lo
+            self._hand_goal[s][:] = lo
+            self._hand_speed[s][:] = 1.0
+            k = self.sides.index(s)
+            self._frozen[(s, "arm")] = self._A["frozen"][k]
+            self._frozen[(s, "hand")] = self._H["frozen"][k]
             for i, name in enumerate(driven):
                 roots[m.jnt_bodyid[jid(name)]] = self._finger_code(s, i)
         # a body belongs to the nearest driven joint above it (so thumb links below the bend
@@ -244,6 +255,8 @@ class MujocoTwin:
                 a = m.body_parentid[a]
             finger_of_body[b] = roots.get(a, -1)
         self._geom_finger = finger_of_body[m.geom_bodyid]
+        self._act_arm_all = np.concatenate([self._arm_act[s] for s in self.sides])
+        self._act_hand_all = np.concatenate([self._hand_act[s] for s in self.sides])
         self._objects = [
             (m.body(b).name, m.jnt_qposadr[m.body_jntadr[b]])
             for b in range(m.nbody)
@@ -259,28 +272,30 @@ class MujocoTwin:
         return float(self.data.time)
 
     def set_arm_target(self, side: Side, q: np.ndarray) -> None:
-        self._arm_goal[side] = np.asarray(q, float).copy()
+        self._arm_goal[side][:] = q
 
     def arm_state(self, side: Side) -> tuple[np.ndarray, np.ndarray]:
-        return self.data.qpos[self._arm_qadr[side]].copy(), self.data.qvel[self._arm_dadr[side]]
+        # fancy indexing already returns copies
+        return self.data.qpos[self._arm_qadr[side]], self.data.qvel[self._arm_dadr[side]]
 
     def set_arm_state(self, side: Side, q: np.ndarray) -> None:
         """Place the arm at ``q`` [rad] at rest (initial conditions)."""
         q = np.asarray(q, float)
         self.data.qpos[self._arm_qadr[side]] = q
         self.data.qvel[self._arm_dadr[side]] = 0.0
-        self._arm_ctrl[side], self._arm_goal[side] = q.copy(), q.copy()
+        self._arm_ctrl[side][:] = q
+        self._arm_goal[side][:] = q
         self._arm_vref[side][:] = 0.0
         mujoco.mj_forward(self.model, self.data)
 
     def set_hand_target(
         self, side: Side, q: np.ndarray, speed: np.ndarray, force_limit: np.ndarray
     ) -> None:
-        self._hand_goal[side] = np.asarray(q, float).copy()
-        self._hand_speed[side] = np.maximum(np.asarray(speed, float), 0.0)
+        self._hand_goal[side][:] = q
+        self._hand_speed[side][:] = np.maximum(speed, 0.0)
 
     def hand_state(self, side: Side) -> tuple[np.ndarray, np.ndarray]:
-        return self.data.qpos[self._hand_qadr[side]].copy(), self._contact_force[side].copy()
+        return self.data.qpos[self._hand_qadr[side]], self._contact_force[side].copy()
 
     def hand_reference(self, side: Side) -> np.ndarray:
         return self._hand_ctrl[side].copy()
@@ -301,25 +316,27 @@ class MujocoTwin:
         dt = self.timestep * n
         d = self.data
         a_max = self.config.arm_acceleration
-        for s in self.sides:
-            # arm: speed- and acceleration-limited reference (a trapezoidal approach)
-            ctrl, v = self._arm_ctrl[s], self._arm_vref[s]
-            err = self._arm_goal[s] - ctrl
-            v_stop = np.sign(err) * np.sqrt(2.0 * a_max * np.abs(err))
-            v_des = np.clip(v_stop, -self._arm_vmax, self._arm_vmax)
-            v += np.clip(v_des - v, -a_max * dt, a_max * dt)
-            v[self._frozen[(s, "arm")]] = 0.0
-            step = v * dt
-            over = np.abs(step) > np.abs(err)  # do not overshoot the goal in one step
-            step[over], v[over] = err[over], 0.0
-            ctrl += step
-            d.ctrl[self._arm_act[s]] = ctrl
-            # hand: speed-limited reference (the fingers are light)
-            hctrl, speed = self._hand_ctrl[s], self._hand_speed[s]
-            hstep = np.clip(self._hand_goal[s] - hctrl, -speed * dt, speed * dt)
-            hstep[self._frozen[(s, "hand")]] = 0.0
-            hctrl += hstep
-            d.ctrl[self._hand_act[s]] = hctrl
+        A, H = self._A, self._H
+        # arm: speed- and acceleration-limited reference (a trapezoidal approach), both sides
+        ctrl, v = A["ctrl"], A["vref"]
+        err = A["goal"] - ctrl
+        v_stop = np.sign(err) * np.sqrt(2.0 * a_max * np.abs(err))
+        v_des = np.minimum(np.maximum(v_stop, -self._arm_vmax), self._arm_vmax)
+        dv_max = a_max * dt
+        v += np.minimum(np.maximum(v_des - v, -dv_max), dv_max)
+        v[A["frozen"]] = 0.0
+        step = v * dt
+        over = np.abs(step) > np.abs(err)  # do not overshoot the goal in one step
+        step[over] = err[over]
+        v[over] = 0.0
+        ctrl += step
+        # hand: speed-limited reference (the fingers are light)
+        lim = H["speed"] * dt
+        hstep = np.minimum(np.maximum(H["goal"] - H["ctrl"], -lim), lim)
+        hstep[H["frozen"]] = 0.0
+        H["ctrl"] += hstep
+        d.ctrl[self._act_arm_all] = ctrl.ravel()
+        d.ctrl[self._act_hand_all] = H["ctrl"].ravel()
         mujoco.mj_step(self.model, d, nstep=n)
         self._update_forces()
 

@@ -68,20 +68,20 @@ STATUS_STALL = 6
 STATUS_FAULT = 7
 
 
+_BY_REGISTER = {
+    a: (b, a - b.address) for b in BLOCKS for a in range(b.address, b.address + b.n_registers)
+}
+_BY_BYTE = {a: (b, a - b.address) for b in BLOCKS for a in range(b.address, b.address + b.n_bytes)}
+
+
 def block_at_register(address: int) -> tuple[Block, int] | None:
     """The block holding Modbus register ``address`` and the register's offset in it."""
-    for b in BLOCKS:
-        if b.address <= address < b.address + b.n_registers:
-            return b, address - b.address
-    return None
+    return _BY_REGISTER.get(address)
 
 
 def block_at_byte(address: int) -> tuple[Block, int] | None:
     """The block holding native byte ``address`` and the byte's offset in it."""
-    for b in BLOCKS:
-        if b.address <= address < b.address + b.n_bytes:
-            return b, address - b.address
-    return None
+    return _BY_BYTE.get(address)
 
 
 def to_u16(value: int) -> int:

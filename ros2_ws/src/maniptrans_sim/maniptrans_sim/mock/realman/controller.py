@@ -254,22 +254,21 @@ class RealmanController:
                 self._sp = q.copy()
                 model.set_arm_target(side, self._sp)
                 return
-            sp_before = self._sp.copy()
+            sp_before = self._sp
             if self.mode in ("movej", "slow_stop"):
                 self._advance_segment()
             elif self.mode == "canfd":
                 if self._stream_follow:
-                    self._sp = self._stream_target.copy()
+                    self._sp = self._stream_target  # replaced, never modified in place
                 else:  # online planner: speed-limited approach
-                    step = np.clip(
-                        self._stream_target - self._sp, -self.max_speed * dt, self.max_speed * dt
-                    )
+                    lim = self.max_speed * dt
+                    step = np.minimum(np.maximum(self._stream_target - self._sp, -lim), lim)
                     self._sp = self._sp + step
             if dt > 0:
                 self._sp_vel = (self._sp - sp_before) / dt
             lag = np.abs(self._sp - q)
             bad = lag > self.config.tracking_limit
-            if np.any(bad):
+            if bad.any():
                 self.joint_errors[bad] |= JERR_TRACKING
                 self._halt(reason_failed=True)
             model.set_arm_target(side, self._sp)
@@ -365,10 +364,10 @@ class RealmanController:
             return None
         t = self._time
         if not follow:
-            q = np.clip(q, self.lower, self.upper)
+            q = np.minimum(np.maximum(q, self.lower), self.upper)
         else:
             out = (q < self.lower) | (q > self.upper)
-            if np.any(out):
+            if out.any():
                 self.joint_errors[out] |= JERR_POSITION_LIMIT
                 self._latch(ERR_JOINT_LIMIT)
                 self.stats["frames_ignored"] += 1
@@ -376,14 +375,14 @@ class RealmanController:
             ref = self._stream_target if self.mode == "canfd" and self._streaming() else self._sp
             step = np.abs(q - ref)
             big = step > self.config.step_limit
-            if np.any(big):
+            if big.any():
                 self.joint_errors[big] |= JERR_STEP
                 self.stats["frames_ignored"] += 1
                 return None
             if self._streaming() and self._last_frame_t is not None:
                 dt = t - self._last_frame_t
                 self._frame_dt = 0.8 * self._frame_dt + 0.2 * min(max(dt, 1e-3), 0.1)
-                if np.any(step / self._frame_dt > self.max_speed * 1.05):
+                if (step / self._frame_dt > self.max_speed * 1.05).any():
                     self._latch(ERR_SPEED_LIMIT)
                     self.stats["frames_ignored"] += 1
                     return None
