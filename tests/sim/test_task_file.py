@@ -237,3 +237,11 @@ def test_in_memory_task_is_validated_on_construction():
         TransferredTask("x_rh", info, {"left": hand}, np.zeros(T), np.zeros((T, 18)))
     with pytest.raises(TaskFileError, match="'actions' expected shape"):
         TransferredTask("x_rh", info, {"right": hand}, np.zeros(T), np.zeros((T + 1, 18)))
+
+
+def test_joint_angles_in_degrees_are_refused(tmp_path):
+    seq = tmp_path / "pour_bih"
+    _write_public_layout(seq, T=4, rewards=[1.0])
+    _break(seq, "q_rh", np.full((4, 12), 45.0, np.float32))
+    with pytest.raises(TaskFileError, match=r"q_rh' reaches 45.*radians"):
+        load_task(seq)

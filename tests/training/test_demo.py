@@ -69,6 +69,13 @@ def test_demo_validation_names_the_key_and_expected_shape(demos):
         Demo("x", 60.0, {"right": not_rot}, demos["lift_box"].objects)
 
 
+def test_keypoints_in_millimetres_are_refused(demos):
+    h = demos["lift_box"].hands["right"]
+    mm = HandDemo(h.wrist_pos, h.wrist_rot, h.keypoints * 1000.0, 0)
+    with pytest.raises(TrainingError, match="expected metres"):
+        Demo("x", 60.0, {"right": mm}, demos["lift_box"].objects)
+
+
 def test_broken_npz_is_refused_with_its_path(tmp_path):
     p = tmp_path / "broken.npz"
     np.savez(p, fps=np.array(60.0))

@@ -50,6 +50,7 @@ KEYPOINT_NAMES: tuple[str, ...] = ("wrist", *(f"{f}_{s}" for f in FINGERS for s 
 TIP_INDICES = (4, 8, 12, 16, 20)  # thumb, index, middle, ring, pinky tips
 MCP_INDICES = (2, 5, 9, 13, 17)  # thumb MCP, finger MCPs
 SIM_FPS = 60.0  # [Hz]
+MAX_HAND_SPAN = 0.5  # [m] farthest a keypoint may lie from its wrist (unit check)
 
 
 def other_side(side: Side) -> Side:
@@ -151,7 +152,13 @@ def validate_demo(demo: Demo, where: str | None = None) -> None:
         R = _check(h.wrist_rot, f"{side}_wrist_rot", (T, 3, 3), where)
         if not np.allclose(R @ np.swapaxes(R, -1, -2), np.eye(3), atol=1e-4):
             raise TrainingError(f"{where}: '{side}_wrist_rot' is not a rotation matrix batch")
-        _check(h.keypoints, f"{side}_keypoints", (T, 21, 3), where)
+        kp = _check(h.keypoints, f"{side}_keypoints", (T, 21, 3), where)
+        span = float(np.max(np.abs(kp - np.asarray(h.wrist_pos)[:, None])))
+        if span > MAX_HAND_SPAN:
+            raise TrainingError(
+                f"{where}: '{side}_keypoints' lie up to {span:.3g} from the wrist; expected "
+                f"metres (< {MAX_HAND_SPAN} m) - millimetres or another frame?"
+            )
         if not -1 <= h.object_index < len(demo.objects):
             raise TrainingError(
                 f"{where}: '{side}_object' must be in [-1, {len(demo.objects)}), "

@@ -48,6 +48,7 @@ ROLLOUTS_FILE = "rollouts.hdf5"
 SEQ_INFO_FILE = "seq_info.json"
 SUCCESS_GROUP = "rollouts/successful"
 QUAT_NORM_TOL = 1e-2  # |‖quaternion‖ − 1| tolerated in state arrays (float32 public data)
+MAX_JOINT_ANGLE = 2 * np.pi  # [rad] a larger |q| means degrees, not radians
 
 # per-side dataset: key prefix -> columns (None = any)
 _HAND_KEYS: dict[str, int] = {
@@ -269,6 +270,11 @@ def _validate_parts(
         sfx = SUFFIX[side]
         for key, cols in _HAND_KEYS.items():
             arr = _check_array(getattr(hand, key), f"{key}_{sfx}", cols, T, where)
+            if key == "q" and np.max(np.abs(arr)) > MAX_JOINT_ANGLE:
+                raise TaskFileError(
+                    f"{where}: key 'q_{sfx}' reaches {np.max(np.abs(arr)):.4g}; expected joint "
+                    f"angles in radians (|q| <= 2π) - degrees?"
+                )
             if key.startswith("state"):
                 n = np.linalg.norm(arr[:, 3:7], axis=1)
                 bad = np.flatnonzero(np.abs(n - 1.0) > QUAT_NORM_TOL)
