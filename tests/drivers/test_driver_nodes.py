@@ -72,21 +72,27 @@ def call(node, service: str, timeout: float = 5.0) -> Trigger.Response:
     return future.result()
 
 
-def diag_of(listener: Listener, prefix: str) -> dict[str, str]:
+def diag_of(listener: Listener, node_name: str) -> dict[str, str]:
     for name, values in listener.diag.items():
-        if name.startswith(prefix):
+        if name.startswith(f"{node_name}: "):
             return values
     return {}
 
 
 def test_realman_driver_soft_starts_streams_estops_and_survives_a_dropped_controller(
-    launch_node, ros_node, arm_stub
+    launch_node, ros_node, arm_stub, tmp_path
 ):
     arm_stub.joint = [5000] * 7
+    params = tmp_path / "endpoints.yaml"  # like the mock rig's endpoint file, renamed node
+    params.write_text(
+        "/**:\n  ros__parameters:\n"
+        f"    side: right\n    host: 127.0.0.1\n    port: {arm_stub.port}\n"
+    )
     node = launch_node(
         "realman_driver",
         package=PKG,
-        params={"side": "right", "host": "127.0.0.1", "port": arm_stub.port},
+        params_file=params,
+        name="right_realman_driver",
         wait_topics=["/right/arm/joint_states", "/diagnostics"],
     )
     peer = ros_node.node
@@ -101,11 +107,13 @@ def test_realman_driver_soft_starts_streams_estops_and_survives_a_dropped_contro
     target = np.radians([0.0, 10.0, 0.0, 20.0, 0.0, 10.0, 0.0])
     streamer = Streamer(peer, "/right/arm/command", names, target)
     try:
-        assert wait_until(lambda: diag_of(diags, "realman_driver").get("ready") == "true", 10)
+        assert wait_until(
+            lambda: diag_of(diags, "right_realman_driver").get("ready") == "true", 10
+        )
         movej = [m for m in arm_stub.received if m["command"] == "movej"]
         assert len(movej) == 1 and movej[0]["joint"] == [0, 10000, 0, 20000, 0, 10000, 0]
         assert wait_until(lambda: arm_stub.canfd_count() > 20, 5)
-        values = diag_of(diags, "realman_driver")
+        values = diag_of(diags, "right_realman_driver")
         assert values["connected"] == "true" and float(values["loop_rate_hz"]) == 100.0
         assert "rejected" in values and "loop_jitter_p99_ms" in values
 
@@ -124,7 +132,9 @@ def test_realman_driver_soft_starts_streams_estops_and_survives_a_dropped_contro
         assert wait_until(
             lambda: sum(m["command"] == "movej" for m in arm_stub.received) == 3, 10
         ), "no new soft start after the reconnect"
-        assert wait_until(lambda: diag_of(diags, "realman_driver").get("ready") == "true", 10)
+        assert wait_until(
+            lambda: diag_of(diags, "right_realman_driver").get("ready") == "true", 10
+        )
         assert node.alive()
     finally:
         streamer.stop()

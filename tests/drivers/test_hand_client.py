@@ -174,6 +174,7 @@ def test_a_missing_serial_port_is_a_connection_error_naming_the_port():
         open_transport(HandLinkConfig(port="/dev/does-not-exist"))
 
 
-def test_link_config_rejects_an_unknown_protocol():
+def test_link_config_rejects_an_unknown_protocol_and_maps_the_native_alias():
     with pytest.raises(ConfigError, match="modbus_rtu"):
         HandLinkConfig(protocol="canbus")
+    assert HandLinkConfig(protocol="native").protocol == "inspire_serial"

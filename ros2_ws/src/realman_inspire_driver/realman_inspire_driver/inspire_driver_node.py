@@ -34,7 +34,7 @@ PARAMETERS = {
     "port": "/dev/ttyUSB0",
     "baudrate": 115200,
     "slave_id": 1,
-    "host": "192.168.11.210",
+    "tcp_host": "192.168.11.210",
     "tcp_port": 6000,
     "timeout": 0.02,
     "rate_hz": 50.0,
@@ -86,7 +86,7 @@ class InspireDriverNode(Node):
             port=str(p["port"]),
             baudrate=int(p["baudrate"]),
             slave_id=int(p["slave_id"]),
-            host=str(p["host"]),
+            host=str(p["tcp_host"]),
             tcp_port=int(p["tcp_port"]),
             timeout=float(p["timeout"]),
         )

@@ -25,6 +25,7 @@ from realman_inspire_driver.inspire import registers as regs
 from realman_inspire_driver.inspire.links import ByteLink, SerialLink, TcpLink
 
 PROTOCOLS = ("modbus_rtu", "modbus_tcp", "inspire_serial")
+PROTOCOL_ALIASES = {"native": "inspire_serial"}  # the mock rig's name for the native protocol
 MODBUS_MIN_GAP = 1.75e-3  # [s] Modbus RTU inter-frame silence above 19200 baud
 
 
@@ -239,7 +240,7 @@ class HandLinkConfig:
     """Where and how to reach one hand.
 
     Attributes:
-        protocol: ``modbus_rtu`` | ``modbus_tcp`` | ``inspire_serial``.
+        protocol: ``modbus_rtu`` | ``modbus_tcp`` | ``inspire_serial`` (alias ``native``).
         port: serial device for the serial protocols, e.g. ``/dev/ttyUSB0``.
         baudrate: serial line rate [bit/s].
         slave_id: Modbus slave / unit id, or the native protocol's hand id.
@@ -257,8 +258,13 @@ class HandLinkConfig:
     timeout: float = 0.02
 
     def __post_init__(self) -> None:
+        if self.protocol in PROTOCOL_ALIASES:
+            object.__setattr__(self, "protocol", PROTOCOL_ALIASES[self.protocol])
         if self.protocol not in PROTOCOLS:
-            raise ConfigError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
+            raise ConfigError(
+                f"protocol must be one of {PROTOCOLS} (or an alias in {sorted(PROTOCOL_ALIASES)}),"
+                f" got {self.protocol!r}"
+            )
         if self.baudrate <= 0:
             raise ConfigError(f"baudrate must be > 0, got {self.baudrate}")
         if not 1 <= self.slave_id <= 247:
