@@ -2,10 +2,7 @@
 
 Source model: the rig MJCF of ``maniptrans_description`` (``mjcf_path("bimanual_rig")``), whose
 position servos drive every arm joint and every driven hand joint and whose equality constraints
-carry the hands' mimic couplings. While that file is absent the twin compiles the rig URDF of the
-same package instead and adds what the URDF cannot say: position servos, joint armature and
-collision filtering (the robot does not collide with itself; it collides with the table and
-objects).
+carry the hands' mimic couplings (another MJCF with the same joint names and servos also works).
 
 What the twin adds on top of the model, as the real devices would:
 
@@ -49,8 +46,7 @@ SHAPES = {
     "capsule": mujoco.mjtGeom.mjGEOM_CAPSULE,
     "mesh": mujoco.mjtGeom.mjGEOM_MESH,
 }
-ROBOT_BITS = (1, 2)  # contype, conaffinity: robot geoms touch world/objects, not each other
-OBJECT_BITS = (3, 3)
+OBJECT_BITS = (3, 3)  # contype, conaffinity of added objects: they touch robot, table, each other
 
 
 @dataclass(frozen=True)
@@ -72,27 +68,17 @@ class ObjectSpec:
 class TwinConfig:
     """How to build the twin."""
 
-    model_path: str | None = None  # MJCF or URDF; None: the description's rig (MJCF, else URDF)
+    model_path: str | None = None  # rig MJCF; None: the description's bimanual_rig
     timestep: float = 0.002  # physics step [s]
-    arm_kp: float = 800.0  # servo stiffness added on the URDF fallback [N·m/rad]
-    hand_kp: float = 3.0  # [N·m/rad]
-    arm_armature: float = 0.2  # reflected rotor inertia added on the URDF fallback [kg·m²]
-    hand_armature: float = 2e-4
     arm_acceleration: float = 10.0  # acceleration limit of the arm servo reference [rad/s^2]
     objects: tuple[ObjectSpec, ...] = ()
 
 
 def default_model_path() -> Path:
-    """The rig MJCF if the description has generated it, else the rig URDF."""
+    """The description's rig MJCF."""
     from maniptrans_description import paths
 
-    try:
-        mjcf = paths.mjcf_path("bimanual_rig")
-        if mjcf.is_file():
-            return mjcf
-    except Exception:  # an absent MJCF is the expected case until it is generated
-        pass
-    return paths.urdf_path("bimanual_rig")
+    return paths.mjcf_path("bimanual_rig")
 
 
 def _driven_joint_names(side: Side) -> list[str]:
@@ -118,8 +104,7 @@ class MujocoTwin:
             raise MockRigError(f"twin model file {path} does not exist")
         spec = mujoco.MjSpec.from_file(str(path))
         self.source = path
-        has_servos = len(spec.actuators) > 0
-        self._prepare(spec, add_servos=not has_servos)
+        self._prepare(spec)
         try:
             self.model = spec.compile()
         except Exception as exc:
@@ -132,42 +117,12 @@ class MujocoTwin:
         self._contact_force = {s: np.zeros(HAND_DOF) for s in self.sides}
 
     # ------------------------------------------------------------------ build
-    def _prepare(self, spec: mujoco.MjSpec, add_servos: bool) -> None:
-        cfg = self.config
-        lim = arm_limits()
+    def _prepare(self, spec: mujoco.MjSpec) -> None:
         for body in spec.bodies:
             if body.name != "world":
-                body.gravcomp = 1.0
-        if add_servos:
-            for geom in spec.geoms:
-                geom.contype, geom.conaffinity = ROBOT_BITS
-            for s in self.sides:
-                for j, name in enumerate(arm_joint_names(s)):
-                    self._servo(spec, name, cfg.arm_kp, cfg.arm_armature, lim, j)
-                lo, hi = hand_actuator_limits(s)
-                for i, name in enumerate(_driven_joint_names(s)):
-                    self._servo(spec, name, cfg.hand_kp, cfg.hand_armature, (lo[i], hi[i]), None)
-                for name in _sim_joint_names(s):
-                    jnt = spec.joint(name)
-                    if jnt is not None:
-                        jnt.armature = max(jnt.armature, cfg.hand_armature)
-        for obj in cfg.objects:
+                body.gravcomp = 1.0  # the controllers hold the robot up; objects are added later
+        for obj in self.config.objects:
             self._add_object(spec, obj)
-
-    def _servo(self, spec, joint: str, kp: float, armature: float, lim, j: int | None) -> None:
-        jnt = spec.joint(joint)
-        if jnt is None:
-            raise MockRigError(f"twin model {self.source} has no joint {joint!r}")
-        jnt.armature = armature
-        if j is None:
-            lo, hi = lim
-        else:
-            lo, hi = lim.lower[j], lim.upper[j]
-        act = spec.add_actuator(name=f"{joint}_servo", target=joint)
-        act.trntype = mujoco.mjtTrn.mjTRN_JOINT
-        act.set_to_position(kp=kp, dampratio=1.0)
-        act.ctrlrange = [lo, hi]
-        act.ctrllimited = mujoco.mjtLimited.mjLIMITED_TRUE
 
     def _add_object(self, spec: mujoco.MjSpec, obj: ObjectSpec) -> None:
         if obj.shape not in SHAPES:
