@@ -59,6 +59,11 @@ class FaultSpec:
         """``<side>_<device>``."""
         return f"{self.side}_{self.device}"
 
+    def __str__(self) -> str:
+        text = f"{self.target}:{self.kind}"
+        text += f"={self.value}" if self.value else ""
+        return text + (f"@{self.index}" if self.index is not None else "")
+
     def number(self) -> float:
         """The value as a number (error codes may be hex: ``0x100D``)."""
         try:
@@ -68,7 +73,7 @@ class FaultSpec:
                 else float(self.value)
             )
         except ValueError as exc:
-            raise MockRigError(f"fault {self}: value {self.value!r} is not a number") from exc
+            raise MockRigError(f"fault '{self}': value {self.value!r} is not a number") from exc
 
 
 def parse_fault(text: str) -> FaultSpec:

@@ -250,7 +250,7 @@ class MockRig:
         """Arm one fault now (text form of `maniptrans_sim.mock.faults`); returns it parsed."""
         spec = parse_fault(text) if isinstance(text, str) else text
         if spec.side not in self.config.sides:
-            raise MockRigError(f"fault {spec}: side {spec.side!r} is not in this rig")
+            raise MockRigError(f"fault '{spec}': side {spec.side!r} is not in this rig")
         target = spec.target
         if spec.kind in ("drop", "corrupt", "latency", "disconnect_after"):
             self.link_faults[target].apply(spec)
