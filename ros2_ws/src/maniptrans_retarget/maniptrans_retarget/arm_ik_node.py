@@ -10,6 +10,7 @@ Subscribes ``sim/<side>/wrist_pose`` (geometry_msgs/PoseStamped, sim world) and
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import rclpy
@@ -160,6 +161,9 @@ def main(args: list[str] | None = None) -> None:
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except ArmIkError as exc:  # bad parameters or calibration: say which, exit non-zero
+        print(f"arm_ik: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     finally:
         executor.shutdown()
         if node is not None:
