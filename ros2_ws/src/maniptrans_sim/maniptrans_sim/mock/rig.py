@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +102,11 @@ class MockRig:
         self.arms: dict[str, RealmanController] = {}
         self.hands: dict[str, InspireHandDevice] = {}
         for s in cfg.sides:
-            q0 = cfg.initial_arm_q.get(s)
             arm_cfg = ArmConfig(s, product_version=cfg.product_version)
-            if q0 is not None:
-                arm_cfg = ArmConfig(s, product_version=cfg.product_version, initial_q=tuple(q0))
-                self.model.set_arm_state(s, np.asarray(q0, float))
+            if s in cfg.initial_arm_q:
+                q0 = tuple(float(x) for x in cfg.initial_arm_q[s])
+                arm_cfg = replace(arm_cfg, initial_q=q0)
+                self.model.set_arm_state(s, np.asarray(q0))
             self.arms[s] = RealmanController(arm_cfg)
             self.hands[s] = InspireHandDevice(HandConfig(s))
         devices = [*self.arms.values(), *self.hands.values()]

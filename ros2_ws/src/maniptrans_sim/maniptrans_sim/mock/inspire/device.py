@@ -101,7 +101,6 @@ class InspireHandDevice:
         self._progress_act = [1000.0] * HAND_DOF  # ANGLE_ACT at that time
         # [rad/s per SPEED_SET unit]
         self._speed_per_count = (self._span / config.full_range_time / 1000.0).tolist()
-        self._time = 0.0
         self.stats = {"writes": 0, "reads": 0}
 
     @property
@@ -242,7 +241,7 @@ class InspireHandDevice:
         q, act, force_n = q_np.tolist(), act_np.tolist(), force_np.tolist()
         cfg = self.config
         with self._lock:
-            self._time = t = model.time
+            t = model.time
             v = self._v
             err, force_set, target = v["ERROR"], v["FORCE_SET"], self._target_cmd.tolist()
             q_target = self._map.to_radians(self._target_cmd).tolist()
