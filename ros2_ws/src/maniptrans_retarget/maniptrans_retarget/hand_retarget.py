@@ -158,7 +158,7 @@ class HandRetargeter:
         return self._assemble(self.kin.derivatives(x), y)
 
     def _clip(self, x: np.ndarray) -> np.ndarray:
-        return np.clip(x, self.kin.lower, self.kin.upper)
+        return np.minimum(np.maximum(x, self.kin.lower), self.kin.upper)
 
     def _active(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         lo, hi = self.kin.lower, self.kin.upper
