@@ -151,3 +151,15 @@ def test_mirrored_demo_runs_in_the_environment_with_sides_swapped():
     obs = env.reset()
     obs, rew, *_ = env.step(obs["reference_action"])
     assert torch.isfinite(rew).all()
+
+
+def test_link_velocities_restart_at_zero_after_an_automatic_reset(lift_ref):
+    env = ManipTransEnv(lift_ref, EnvConfig(stage="imitation", num_envs=2))
+    env.reset()
+    for _ in range(lift_ref.num_frames - 1):
+        obs, _, done, _ = env.step(torch.zeros(2, env.num_actions))
+    assert done.tolist() == [1.0, 1.0]
+    target = obs["policy"][:, env.obs_layout()["right/target"]]
+    per_link = target[:, 18:].reshape(2, 17, 9)
+    # Δv = v_ref − v with v = 0 on the first frame of an episode (no stale finite difference)
+    torch.testing.assert_close(per_link[:, :, 6:9], per_link[:, :, 3:6])

@@ -187,6 +187,8 @@ class ManipTransEnv(VecEnv):
         self.num_privileged_obs = 12 * H
         self._obs: TensorDict | None = None
         self.last_failed = np.zeros(N, bool)
+        self._prev_body_pos: dict[Side, np.ndarray] = {}
+        self._fresh = np.ones(N, bool)  # reset since the last observation
         self.max_episode_length = reference.num_frames - 1
         self.rng = np.random.default_rng(config.seed)
         self.kin = {s: HandKinematics(s) for s in self.sides}
@@ -270,6 +272,7 @@ class ManipTransEnv(VecEnv):
             self.frame[i] = start
             self.episode_frame[i] = 0
             self.episode_length_buf[i] = 0
+            self._fresh[i] = True
             m, d = self.models[i], self.datas[i]
             mujoco.mj_resetData(m, d)
             for s in self.sides:
@@ -551,9 +554,9 @@ class ManipTransEnv(VecEnv):
         T = self.reference.num_frames
         tn = np.minimum(self.frame + 1, T - 1)  # next-frame targets
         parts, priv = [], []
+        N = self.num_envs
         for s in self.sides:
             st, h = hands[s], self.reference.hands[s]
-            N = self.num_envs
             quat = matrix_to_quat(st.R)
             proprio = np.concatenate(
                 [st.q, np.cos(st.q), np.sin(st.q), np.zeros((N, 3)), quat, st.vel, st.angvel],
@@ -586,6 +589,7 @@ class ManipTransEnv(VecEnv):
             if self.with_objects:
                 parts.append(self._object_obs(s, st, objs, tn))
             priv.append(st.dq)
+        self._fresh[:] = False
         obs = torch.as_tensor(np.concatenate(parts, axis=1), dtype=torch.float32)
         privileged = torch.as_tensor(np.concatenate(priv, axis=1), dtype=torch.float32)
         groups = {
@@ -602,11 +606,13 @@ class ManipTransEnv(VecEnv):
         return make_obs(groups, self.num_envs)
 
     def _prev_bodies(self, s: Side, st: HandState) -> np.ndarray:
-        key = f"_prev_{s}"
-        prev = getattr(self, key, None)
-        if prev is None or prev.shape != st.bodies.shape:
-            prev = st.bodies
-        setattr(self, key, st.bodies.copy())
+        """Link origins one policy step ago (N, 18, 3); environments reset since then get their
+        current positions (zero finite-difference velocity on their first frame)."""
+        prev = self._prev_body_pos.get(s)
+        if prev is None:
+            prev = st.bodies.copy()
+        prev[self._fresh] = st.bodies[self._fresh]
+        self._prev_body_pos[s] = st.bodies.copy()
         return prev
 
     def _object_obs(self, s: Side, st: HandState, objs, tn) -> np.ndarray:
