@@ -184,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(p)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(fn=cmd_demo)
+
+    from maniptrans_training.rl.cli import register as register_learning  # stage1/2, compare ...
+
+    register_learning(sub)
     return parser
 
 

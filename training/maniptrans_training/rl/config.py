@@ -36,6 +36,11 @@ class PPOConfig:
         value_loss_coef: critic loss weight.
         entropy_coef: entropy bonus weight (0: the reference keeps σ fixed instead).
         max_grad_norm: gradient-norm clip.
+        clip_value_loss: clip the value update to ±``clip_param`` (as the reference does).
+        reward_scale: rewards are multiplied by this before PPO sees them (logs keep the raw
+            reward). The reference clips values in normalised units (rl_games' value
+            normaliser); rsl-rl has none, so the stages scale their rewards (several per step,
+            returns in the hundreds) down to keep the ±0.2 value clip meaningful.
     """
 
     gamma: float = 0.99
@@ -50,6 +55,8 @@ class PPOConfig:
     value_loss_coef: float = 4.0
     entropy_coef: float = 0.0
     max_grad_norm: float = 1.0
+    clip_value_loss: bool = True
+    reward_scale: float = 1.0
 
     def num_mini_batches(self, num_envs: int) -> int:
         """Minibatches per epoch for ``num_envs`` environments (at least 1)."""

@@ -149,6 +149,7 @@ class Learner:
             entropy_coef=p.entropy_coef,
             learning_rate=p.learning_rate,
             max_grad_norm=p.max_grad_norm,
+            use_clipped_value_loss=p.clip_value_loss,
             schedule=p.schedule,
             desired_kl=p.desired_kl,
             device=self.device,
@@ -174,6 +175,7 @@ class Learner:
         """Run ``iterations`` PPO iterations; returns their learning-curve rows."""
         env, alg, n = self.env, self.alg, self.env.num_envs
         horizon = self.cfg.ppo.num_steps_per_env
+        reward_scale = self.cfg.ppo.reward_scale
         ep_ret = torch.zeros(n)
         ep_len = torch.zeros(n)
         obs = env.get_observations().to(self.device)
@@ -199,7 +201,7 @@ class Learner:
                             f"{type(env).__name__}.step returned non-finite rewards or "
                             f"observations at iteration {self.iteration}"
                         )
-                    alg.process_env_step(obs, rewards, dones, extras)
+                    alg.process_env_step(obs, rewards * reward_scale, dones, extras)
                     reward_sum += float(rewards.mean())
                     ep_ret += rewards
                     ep_len += 1

@@ -1,0 +1,292 @@
+"""Subcommands of ``maniptrans-train`` for the learning stages (registered by :func:`register`).
+
+``stage1``   train the per-side imitators on many demos (hands only)
+``stage2``   train the residual policy of one task (``--base`` picks ManipTrans or a baseline)
+``compare``  the four methods of Table 1 on a set of demos, one table
+``ablate``   stage-2 ablations on one task, their table and learning curves (PNG)
+``rollout``  roll a stage-2 checkpoint out and export the transferred task
+``transfer`` one stage-2 job per sequence on Ray, resumable
+
+Demos are synthetic task names (``lift_box``, ``handover``, ``pour``; ``task@seed`` for another
+seed) or demo ``.npz`` files. ``--set key=value`` overrides any config field
+(``train.run.iterations=50``, ``physics.gravity_relax=false``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from maniptrans_training.errors import TrainingError
+
+SIDES = ("right", "left")
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _apply_sets(cfg, sets: list[str] | None):
+    from maniptrans_training.rl.config import replace_path
+
+    for item in sets or []:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise TrainingError(f"--set expects key=value, found {item!r}")
+        cfg = replace_path(cfg, key.strip(), _parse_value(value.strip()))
+    return cfg
+
+
+def _train_overrides(cfg, args):
+    from maniptrans_training.rl.config import replace_path
+
+    if getattr(args, "iterations", None) is not None:
+        cfg = replace_path(cfg, "train.run.iterations", args.iterations)
+    if getattr(args, "num_envs", None) is not None:
+        cfg = replace_path(cfg, "train.run.num_envs", args.num_envs)
+    if getattr(args, "seed", None) is not None:
+        cfg = replace_path(cfg, "train.run.seed", args.seed)
+    return _apply_sets(cfg, getattr(args, "set", None))
+
+
+def _demos(spec: str) -> list:
+    from maniptrans_training.rl.transfer import load_sequence
+
+    return [load_sequence(s.strip()) for s in spec.split(",") if s.strip()]
+
+
+def _imitators(folder: str | None) -> dict[str, Path]:
+    if folder is None:
+        return {}
+    out = {s: Path(folder) / f"imitator_{s}.pt" for s in SIDES}
+    return {s: p for s, p in out.items() if p.is_file()}
+
+
+def _stage2_cfg(args):
+    from maniptrans_training.rl.stages import Stage2Config, train_preset
+
+    cfg = Stage2Config(train=train_preset(2, args.preset))
+    if getattr(args, "base", None):
+        cfg = dataclasses.replace(cfg, base=args.base)
+    return _train_overrides(cfg, args)
+
+
+def _progress(prefix: str):
+    def cb(row) -> None:
+        print(
+            f"{prefix} it {row.iteration:4d}  steps {row.env_steps:8d}  "
+            f"{row.wall_time:7.1f} s  reward/step {row.mean_step_reward:7.3f}  "
+            f"episode {row.mean_episode_length:6.1f}  value loss {row.value_loss:8.3f}",
+            flush=True,
+        )
+
+    return cb
+
+
+# ------------------------------------------------------------------------------ commands
+def cmd_stage1(args) -> int:
+    from maniptrans_training.rl.stages import stage1_preset, train_stage1
+
+    cfg = _train_overrides(stage1_preset(args.preset), args)
+    demos = _demos(args.demos)
+    t0 = time.monotonic()
+    for side in args.sides.split(","):
+        path = train_stage1(demos, side, args.out, cfg, _progress(f"[stage1 {side}]"))
+        print(f"saved {path}")
+    print(f"stage 1 took {time.monotonic() - t0:.0f} s")
+    return 0
+
+
+def cmd_stage2(args) -> int:
+    from maniptrans_training.rl.experiments import evaluate_checkpoint
+    from maniptrans_training.rl.stages import make_reference, train_stage2
+
+    cfg = _stage2_cfg(args)
+    (demo,) = _demos(args.demo)
+    ref = make_reference(demo)
+    t0 = time.monotonic()
+    ck = train_stage2(
+        demo, args.out, cfg, _imitators(args.imitators), _progress("[stage2]"), ref, args.demo
+    )
+    print(f"saved {ck} after {time.monotonic() - t0:.0f} s")
+    local = {s: Path(args.out) / f"imitator_{s}.pt" for s in demo.sides}
+    m = evaluate_checkpoint(ref, cfg, ck, local if cfg.base == "imitator" else None).overall
+    print(f"E_ft {m.E_ft:.2f} cm  E_j {m.E_j:.2f} cm  E_t {m.E_t:.2f} cm  E_r {m.E_r:.2f} deg")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from maniptrans_training.rl.evaluate import format_methods_table
+    from maniptrans_training.rl.experiments import METHODS, compare_methods
+
+    methods = args.methods.split(",") if args.methods else list(METHODS)
+    rows = compare_methods(
+        _demos(args.demos), args.out, _stage2_cfg(args), _imitators(args.imitators), methods
+    )
+    print(format_methods_table(rows))
+    return 0
+
+
+def cmd_ablate(args) -> int:
+    from maniptrans_training.rl.evaluate import format_methods_table
+    from maniptrans_training.rl.experiments import ABLATIONS, run_ablations
+
+    names = list(ABLATIONS) if args.variants == "all" else args.variants.split(",")
+    (demo,) = _demos(args.demo)
+    rows = run_ablations(demo, args.out, _stage2_cfg(args), _imitators(args.imitators), names)
+    print(format_methods_table(rows))
+    print(f"learning curves: {Path(args.out) / 'ablations.png'}")
+    return 0
+
+
+def cmd_rollout(args) -> int:
+    """Roll a stage-2 checkpoint out on the task it was trained on, export the result."""
+    from maniptrans_training.export import sequence_name
+    from maniptrans_training.rl.checkpoint import load_checkpoint
+    from maniptrans_training.rl.evaluate import ComposedPolicy, evaluate_policy, export_atomically
+    from maniptrans_training.rl.stages import make_reference, residual_actor, stage2_config_of
+
+    ck = load_checkpoint(args.checkpoint)
+    spec = getattr(args, "sequence", None) or ck.meta.get("sequence") or ck.meta.get("demo")
+    (demo,) = _demos(spec)
+    cfg, imitators = stage2_config_of(args.checkpoint)
+    ref = make_reference(demo)
+    policy = ComposedPolicy(ref, cfg, imitators, residual_actor(args.checkpoint))
+    record, m = evaluate_policy(ref, cfg, policy)
+    o = m.overall
+    print(
+        f"{demo.name}: E_ft {o.E_ft:.2f} cm  E_j {o.E_j:.2f} cm  E_t {o.E_t:.2f} cm  "
+        f"E_r {o.E_r:.2f} deg  success {o.success}"
+    )
+    if args.out is None:
+        return 0
+    final = Path(args.out) / sequence_name(demo.name, demo.sides)
+    if final.exists():
+        if not getattr(args, "force", False):
+            raise TrainingError(f"{final} exists; pass --force to replace it")
+        import shutil
+
+        shutil.rmtree(final)
+    export_atomically(record, demo, final)
+    print(f"exported {final} ({record.num_frames} frames)")
+    return 0
+
+
+def cmd_transfer(args) -> int:
+    from maniptrans_training.rl.config import config_to_json
+    from maniptrans_training.rl.transfer import run_transfer
+
+    cfg = _stage2_cfg(args)
+    imitators = {s: str(p) for s, p in _imitators(args.imitators).items()}
+    rows = run_transfer(
+        [s.strip() for s in args.sequences.split(",") if s.strip()],
+        args.out,
+        config_to_json(cfg),
+        imitators,
+        ray_address=args.ray_address,
+        retries=args.retries,
+    )
+    for r in rows:
+        extra = f"E_ft {r['E_ft']:.2f} cm" if r["status"] == "done" else r.get("error", "")
+        print(f"{r['sequence']:<20} {r['status']:<8} {extra}")
+    return 0 if all(r["status"] != "failed" for r in rows) else 1
+
+
+# ------------------------------------------------------------------------------ parser
+def _common(p: argparse.ArgumentParser, stage: int) -> None:
+    p.add_argument("--preset", choices=("cpu", "paper"), default="cpu", help="config preset")
+    p.add_argument("--iterations", type=int, help="PPO iterations (overrides the preset)")
+    p.add_argument("--num-envs", type=int, help="parallel environments")
+    p.add_argument("--seed", type=int, help="seed of everything")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config field")
+    if stage == 2:
+        p.add_argument("--imitators", help="folder with imitator_<side>.pt (stage 1 output)")
+        p.add_argument("--base", choices=("imitator", "reference", "zero"), default=None)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the learning subcommands to ``maniptrans-train``'s subparsers."""
+    p = sub.add_parser("stage1", help="train the per-side imitators (hands only)")
+    p.add_argument("--demos", default="lift_box,handover,pour", help="comma-separated demos")
+    p.add_argument("--sides", default="right,left")
+    p.add_argument("--out", required=True, help="output folder")
+    _common(p, 1)
+    p.set_defaults(fn=cmd_stage1)
+
+    p = sub.add_parser("stage2", help="train the residual policy of one task")
+    p.add_argument("--demo", required=True)
+    p.add_argument("--out", required=True)
+    _common(p, 2)
+    p.set_defaults(fn=cmd_stage2)
+
+    p = sub.add_parser("compare", help="Table 1: the four methods on a set of demos")
+    p.add_argument("--demos", default="lift_box,handover,pour")
+    p.add_argument("--methods", help="comma-separated subset of the four methods")
+    p.add_argument("--out", required=True)
+    _common(p, 2)
+    p.set_defaults(fn=cmd_compare)
+
+    p = sub.add_parser("ablate", help="stage-2 ablations with learning curves (PNG)")
+    p.add_argument("--demo", default="lift_box")
+    p.add_argument("--variants", default="all", help="comma-separated names, or all")
+    p.add_argument("--out", required=True)
+    _common(p, 2)
+    p.set_defaults(fn=cmd_ablate)
+
+    _register_rollout(sub)
+
+    p = sub.add_parser("transfer", help="one stage-2 job per sequence on Ray (resumable)")
+    p.add_argument("--sequences", required=True, help="comma-separated demos")
+    p.add_argument("--out", required=True)
+    p.add_argument("--ray-address", default="local", help="'local', 'auto' or a cluster address")
+    p.add_argument("--retries", type=int, default=1, help="retries of a failing sequence")
+    _common(p, 2)
+    p.set_defaults(fn=cmd_transfer)
+
+
+def _register_rollout(sub: argparse._SubParsersAction) -> None:
+    """``rollout --checkpoint``: extends an existing ``rollout`` subcommand (Training I's
+    Retarget-only rollout) or adds one; with ``--checkpoint`` the stage-2 policy is rolled out."""
+    p = sub.choices.get("rollout")
+    if p is None:
+        p = sub.add_parser("rollout", help="roll a stage-2 checkpoint out, export the task")
+        p.add_argument("--out", type=Path, help="folder that gets <name>_<kind>/")
+        previous = None
+    else:
+        previous = p.get_default("fn")
+    p.add_argument("--checkpoint", type=Path, help="residual.pt of a stage-2 run: roll it out")
+    p.add_argument("--sequence", help="demo of the checkpoint (default: the one it trained on)")
+    p.add_argument("--force", action="store_true", help="replace an existing export")
+
+    def dispatch(args) -> int:
+        if args.checkpoint is not None:
+            return cmd_rollout(args)
+        if previous is None:
+            raise TrainingError("rollout: --checkpoint is required")
+        return previous(args)
+
+    p.set_defaults(fn=dispatch)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m maniptrans_training.rl.cli``)."""
+    parser = argparse.ArgumentParser(prog="maniptrans-train", description=__doc__.split("\n")[0])
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except TrainingError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""A trained stage-2 policy as a rollout policy, the paper's metrics per method, the export.
+
+Rollouts, metrics and export are Training I's (``maniptrans_training.rollout`` /
+``.export``), so every method — Retarget-only included — is measured by the same code: one
+environment from the reference's first frame to its end, full gravity and base friction, no
+early termination. What this module adds:
+
+* :class:`ComposedPolicy` — base (imitators, kinematic reference or zero) + residual, i.e.
+  ``a = clip(a_base + scale·Δa)``, as an ``obs -> action`` callable;
+* "SR single" (per hand, each with its own fingertips and object) next to "SR bimanual" (per
+  two-hand rollout), and the paper-style table with both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tensordict import TensorDict
+
+from maniptrans_training.metrics import RolloutMetrics
+from maniptrans_training.rl.adapter import stage_groups
+from maniptrans_training.rl.residual import compose
+
+
+class ComposedPolicy:
+    """``obs -> clip(a_base + scale·Δa)`` for a raw ``ManipTransEnv`` observation.
+
+    Args:
+        reference: the task's reference (for the observation layout).
+        cfg: the stage-2 settings (base kind, scale, tactile observation switch).
+        imitators: per side the stage-1 checkpoints (base "imitator").
+        residual: the residual actor (obs with ``base_action`` -> Δa), or None for Δa = 0.
+    """
+
+    def __init__(self, reference, cfg, imitators=None, residual=None) -> None:
+        from maniptrans_training.rl.stages import make_base, make_env
+
+        probe = make_env(reference, "residual", 1, 0)
+        self.layout = probe.obs_layout()
+        self.sides = tuple(probe.sides)
+        self.cfg = cfg
+        self.base = make_base(cfg.base, self.sides, probe.num_actions, imitators)
+        self.residual = residual
+
+    def __call__(self, obs: TensorDict) -> torch.Tensor:
+        g = stage_groups(obs, self.layout, self.sides, self.cfg.tactile_obs)
+        with torch.no_grad():
+            base = self.base(g).to(torch.float32)
+            g["base_action"] = base
+            if self.residual is None:
+                return torch.clamp(base, -1.0, 1.0)
+            return compose(base, self.residual(g), self.cfg.residual_scale)
+
+
+def env_config_for(cfg):
+    """The evaluation ``EnvConfig`` of a stage-2 config (its reward/termination switches)."""
+    from maniptrans_training.env import EnvConfig
+    from maniptrans_training.rl.stages import stage2_env_overrides
+
+    return EnvConfig(stage="residual", **stage2_env_overrides(cfg))
+
+
+@dataclass(frozen=True)
+class TaskMetrics:
+    """One rollout's metrics, overall and per hand."""
+
+    overall: RolloutMetrics
+    per_hand: dict[str, RolloutMetrics]
+
+
+def measure(record, reference) -> TaskMetrics:
+    """Paper metrics of a recorded rollout, overall and for each hand on its own."""
+    from maniptrans_training.rollout import evaluate_record
+
+    per_hand = {
+        s: evaluate_record(record, dataclasses.replace(reference, hands={s: reference.hands[s]}))
+        for s in reference.sides
+    }
+    return TaskMetrics(evaluate_record(record, reference), per_hand)
+
+
+def evaluate_policy(reference, cfg, policy: ComposedPolicy):
+    """(record, metrics) of one deterministic full-length rollout."""
+    from maniptrans_training.rollout import run_rollout
+
+    record = run_rollout(reference, env_config_for(cfg), policy)
+    return record, measure(record, reference)
+
+
+def summarize_method(results: Sequence[TaskMetrics]) -> dict[str, float]:
+    """Means over tasks of E_r, E_t, E_j, E_ft; SR single over hands, SR bimanual over tasks."""
+
+    def mean(key: str) -> float:
+        v = [getattr(r.overall, key) for r in results]
+        v = [x for x in v if not math.isnan(x)]
+        return float(np.mean(v)) if v else float("nan")
+
+    hands = [h.success for r in results for h in r.per_hand.values()]
+    bi = [r.overall.success for r in results if len(r.per_hand) == 2]
+    return {
+        "E_r": mean("E_r"),
+        "E_t": mean("E_t"),
+        "E_j": mean("E_j"),
+        "E_ft": mean("E_ft"),
+        "SR_single": 100.0 * float(np.mean(hands)) if hands else float("nan"),
+        "SR_bimanual": 100.0 * float(np.mean(bi)) if bi else float("nan"),
+        "n": float(len(results)),
+    }
+
+
+def format_methods_table(rows: dict[str, dict[str, float]]) -> str:
+    """Paper-style table: method | E_r° | E_t cm | E_j cm | E_ft cm | SR single / bimanual %."""
+
+    def cell(v: float) -> str:
+        return "–" if math.isnan(v) else f"{v:.2f}"
+
+    head = (
+        f"{'method':<24} {'E_r deg':>8} {'E_t cm':>7} {'E_j cm':>7} {'E_ft cm':>8} "
+        f"{'SR single / bi %':>17}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, m in rows.items():
+        sr = f"{cell(m['SR_single'])} / {cell(m['SR_bimanual'])}"
+        lines.append(
+            f"{name:<24} {cell(m['E_r']):>8} {cell(m['E_t']):>7} {cell(m['E_j']):>7} "
+            f"{cell(m['E_ft']):>8} {sr:>17}"
+        )
+    return "\n".join(lines)
+
+
+def export_atomically(record, demo, final: Path) -> Path:
+    """Export ``record`` of ``demo`` to the sequence folder ``final`` (name ``<demo>_<kind>``)
+    through a temporary sibling folder renamed into place: it is complete or absent."""
+    from maniptrans_training.export import export_task, record_to_task
+
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp-"))
+    try:
+        task = record_to_task(record, demo, name=final.name.rsplit("_", 1)[0])
+        written = export_task(task, demo, tmp)
+        os.replace(written, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
