@@ -83,8 +83,21 @@ def test_node_streams_commands_for_wrist_poses_and_rejects_stale_or_non_finite_o
         pub_js.publish(measured)
         time.sleep(0.02)
     wrists = FlangeTargets.from_rig(rig, side).to_wrist(np.array([kin.flange_pose(q) for q in Q]))
-    for k in range(N_GOOD):
+    # the first pose again and again until the node answers: discovery is complete both ways
+    sent = 0
+
+    def answered() -> bool:
+        nonlocal sent
+        pub.publish(_pose(wrists[0], time.time()))
+        sent += 1
+        with lock:
+            return len(commands) > 0
+
+    wait_for(answered, 20.0, "a first command", node, period=0.05)
+    time.sleep(0.2)
+    for k in range(1, N_GOOD):
         pub.publish(_pose(wrists[k], time.time()))
+        sent += 1
         time.sleep(0.01)
     stale = _pose(wrists[-1], time.time() - 60.0)
     pub.publish(stale)
@@ -96,7 +109,7 @@ def test_node_streams_commands_for_wrist_poses_and_rejects_stale_or_non_finite_o
         with lock:
             values = {kv.key: kv.value for s in statuses for kv in s.values}
         return (
-            len(commands) >= N_GOOD
+            len(commands) >= sent
             and "rejected_stale" in values
             and "rejected_non-finite" in values
         )
@@ -110,7 +123,7 @@ def test_node_streams_commands_for_wrist_poses_and_rejects_stale_or_non_finite_o
     with lock:
         got = [np.array(c.position) for c in commands]
         names = list(commands[-1].name)
-    assert len(got) == N_GOOD  # one per good pose, none for the stale or the NaN one
+    assert len(got) == sent  # one per good pose, none for the stale or the NaN one
     assert names == list(kin.joint_names)
     steps = np.abs(np.diff(np.array(got), axis=0))
     assert steps.max() <= 0.5 * 3.14 * 0.1 + 1e-9  # velocity_scale · limit · max_dt

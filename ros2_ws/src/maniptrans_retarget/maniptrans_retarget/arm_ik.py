@@ -51,7 +51,7 @@ class IkConfig:
     """Adds ``error_damping · ||W e||²`` to λ² [-]: large errors take cautious steps."""
     rotation_weight: float = 0.25
     """W for the rotation rows [m/rad]: how many metres of position one radian is worth."""
-    posture: tuple[float, ...] | None = None
+    posture: tuple[float, ...] | None = COMFORTABLE_POSTURE
     """Comfortable posture [rad], shape (7,); None = the middle of each joint's range."""
     posture_gain: float = 0.5
     """Rate of the pull toward the posture in the task's null space [1/s]: while streaming, each

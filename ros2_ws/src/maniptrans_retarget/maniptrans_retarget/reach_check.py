@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from maniptrans_retarget.arm_errors import ArmIkError
-from maniptrans_retarget.arm_ik import COMFORTABLE_POSTURE, ArmIk, IkConfig, IkStream
+from maniptrans_retarget.arm_ik import ArmIk, IkConfig, IkStream
 from maniptrans_retarget.arm_kinematics import ArmKinematics
 from maniptrans_retarget.arm_targets import FlangeTargets, pose_to_matrix, world_sim_transform
 
@@ -247,7 +247,7 @@ def check_reach(
             pose_to_matrix(w[:, :3], w[:, 3:7], f"{side} wrist track")
         )
         kin = ArmKinematics.from_description(variant, side)
-        ik = ArmIk(kin, ik_config or IkConfig(posture=COMFORTABLE_POSTURE))
+        ik = ArmIk(kin, ik_config or IkConfig())
         results[side] = _solve_side(ik, side, targets, TASK_DT * stride)
     distance = np.full(frames.size, np.nan)
     if distances and len(results) == 2:
@@ -308,13 +308,7 @@ def suggest_world_sim(
     n = min(np.asarray(w).shape[0] for w in wrists.values())
     idx = np.unique(np.linspace(0, n - 1, min(samples, n)).astype(int))
     sides = [s for s in SIDES if s in wrists]
-    iks = {
-        s: ArmIk(
-            ArmKinematics.from_description(rig.arm_variant, s),
-            IkConfig(posture=COMFORTABLE_POSTURE),
-        )
-        for s in sides
-    }
+    iks = {s: ArmIk(ArmKinematics.from_description(rig.arm_variant, s)) for s in sides}
     hand_in_sim = {
         s: pose_to_matrix(np.asarray(wrists[s])[idx, :3], np.asarray(wrists[s])[idx, 3:7])
         for s in sides
