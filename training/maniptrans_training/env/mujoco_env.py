@@ -33,7 +33,7 @@ Action per hand (18): wrist force (3) and torque (3) in the world frame, scaled 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import mujoco
@@ -90,13 +90,15 @@ class TrackerGains:
 
     Attributes:
         pos_kp [N/m], pos_kd [N·s/m]: wrist position; rot_kp [N·m/rad], rot_kd [N·m·s/rad]:
-            wrist rotation. The wrist's own damping is fed forward on top.
+            wrist rotation. The wrist's own damping is fed forward on top. The wrench is held for
+            a whole 1/60 s policy period, so the derivative gains must stay below ~2·I/dt
+            (hand inertia I ≈ 3e-4 kg·m² about its centre of mass) or the wrist oscillates.
     """
 
     pos_kp: float = 300.0
     pos_kd: float = 10.0
-    rot_kp: float = 3.0
-    rot_kd: float = 0.08
+    rot_kp: float = 1.5
+    rot_kd: float = 0.025
 
 
 @dataclass(frozen=True)
@@ -171,8 +173,10 @@ class ManipTransEnv(VecEnv):
         self.sides: tuple[Side, ...] = reference.sides
         self.with_objects = config.stage == "residual"
         objects = tuple(_as_demo_object(o) for o in reference.objects)
+        # stage 1 is hands only: no objects and no table (fingers must not catch on it)
+        scene = config.scene if self.with_objects else replace(config.scene, table_z=None)
         self.model, self.index = build_scene(
-            self.sides, objects if self.with_objects else (), config.scene
+            self.sides, objects if self.with_objects else (), scene
         )
         N = config.num_envs
         self.num_envs = N
