@@ -270,6 +270,7 @@ P_POSTURE_GAIN, P_ROTATION_WEIGHT, P_TOL_P, P_TOL_R, P_MAX_IT, P_LAM0_SQ, P_LAM_
     range(8)
 )
 N_PARAMS = 8
+LAMBDA_SQ_MIN = 1e-12  # floor of λ² [m²]: the 6x6 system stays positive definite
 SEED_PROJECTION_EPS = 1e-10  # regularisation of the seed projection [m²]: only truly singular
 # directions (singular value below ~1e-5) are dropped from the seed's offset.
 # Return status of solve_kernel.
@@ -414,7 +415,7 @@ def solve_kernel(  # pragma: no cover
         e_sq = 0.0
         for r in range(6):
             e_sq += ew[r] * ew[r]
-        lam_sq = lam0_sq + lam_e * e_sq
+        lam_sq = max(lam0_sq + lam_e * e_sq, LAMBDA_SQ_MIN)
         for j in range(n):
             lo_k[j] = lo[j] - q[j]
             hi_k[j] = hi[j] - q[j]
@@ -444,6 +445,8 @@ def solve_kernel(  # pragma: no cover
         big = 0.0
         for j in range(n):
             big = max(big, abs(dq[j]))
+        if not math.isfinite(big):  # cannot happen with λ² > 0; never let it reach q
+            break
         scale = step_max / big if big > step_max else 1.0
         for j in range(n):
             q[j] += scale * dq[j]
