@@ -118,3 +118,19 @@ def test_the_cli_checks_a_saved_task_and_exits_by_verdict(kin, rig, tmp_path, ca
     assert "OK: fit for hardware" in text and "minimum distance between the arms" in text
     assert out_json.is_file()
     assert main([str(tmp_path / "missing")]) == 2
+
+
+def test_a_wrist_too_fast_for_the_velocity_limit_is_a_problem_only_beyond_the_lag_allowed(
+    kin, rig
+):
+    wrists = {s: _track(kin, rig, s) for s in ("left", "right")}
+    # from frame 30 on the left wrist sits 4 cm higher: reachable, but not within one frame
+    wrists["left"][30:, 2] += 0.04
+    report = check_reach(wrists, rig, distances=False)
+    left = report.sides["left"]
+    assert left.reachable.all() and not left.tracked[30]
+    problems, _ = report.summary()
+    assert any(p.startswith("left wrist too fast for the velocity limit") for p in problems)
+    problems, notes = report.summary(max_lag_position=0.1, max_lag_rotation=1.0)
+    assert problems == []
+    assert any(n.startswith("left: the arm lags the wrist") for n in notes)

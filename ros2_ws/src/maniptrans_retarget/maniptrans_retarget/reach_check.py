@@ -75,27 +75,52 @@ class ReachReport:
         """(N,) bool: every side tracked within tolerance by the streamed solve."""
         return np.logical_and.reduce([s.tracked for s in self.sides.values()])
 
-    def summary(self, min_distance: float = 0.02) -> tuple[list[str], list[str]]:
-        """(problems, notes) as readable lines; no problems means fit for hardware."""
+    def summary(
+        self,
+        min_distance: float = 0.02,
+        max_lag_position: float = 0.005,
+        max_lag_rotation: float = math.radians(3.0),
+    ) -> tuple[list[str], list[str]]:
+        """(problems, notes) as readable lines; no problems means fit for hardware.
+
+        Args:
+            min_distance: closer arms than this [m] are a problem.
+            max_lag_position, max_lag_rotation: a reachable frame that the velocity-limited
+                stream misses by at most this much [m], [rad] is a note (the arm lags a little
+                behind a fast wrist), by more a problem.
+        """
         problems: list[str] = []
         notes = list(self.notes)
         n = self.frames.size
         for side, s in self.sides.items():
-            bad = self.frames[~s.reachable]
-            late = self.frames[s.reachable & ~s.tracked]
+            bad = ~s.reachable
+            late = s.reachable & ~s.tracked
+            far = late & (
+                (s.position_error > max_lag_position) | (s.rotation_error > max_lag_rotation)
+            )
             worst_p = 1e3 * s.position_error.max()
             worst_r = math.degrees(s.rotation_error.max())
             notes.append(
-                f"{side}: {n - bad.size}/{n} frames reachable, worst residual {worst_p:.2f} mm / "
+                f"{side}: {n - bad.sum()}/{n} frames reachable, worst residual {worst_p:.2f} mm / "
                 f"{worst_r:.2f} deg, smallest joint-limit margin "
                 f"{math.degrees(s.limit_margin.min()):.1f} deg"
             )
-            if bad.size:
-                problems.append(f"{side} wrist unreachable in {bad.size} frames: {_ranges(bad)}")
-            if late.size:
+            if bad.any():
                 problems.append(
-                    f"{side} wrist too fast for the velocity limit in {late.size} frames: "
-                    f"{_ranges(late)}"
+                    f"{side} wrist unreachable in {bad.sum()} frames: {_ranges(self.frames[bad])}"
+                )
+            if far.any():
+                problems.append(
+                    f"{side} wrist too fast for the velocity limit in {far.sum()} frames (lag "
+                    f"above {1e3 * max_lag_position:.0f} mm / {math.degrees(max_lag_rotation):.0f}"
+                    f" deg): {_ranges(self.frames[far])}"
+                )
+            small = late & ~far
+            if small.any():
+                notes.append(
+                    f"{side}: the arm lags the wrist within {1e3 * max_lag_position:.0f} mm / "
+                    f"{math.degrees(max_lag_rotation):.0f} deg in {small.sum()} frames "
+                    f"(velocity limit): {_ranges(self.frames[small])}"
                 )
         if np.isfinite(self.arm_distance).any():
             k = int(np.nanargmin(self.arm_distance))
