@@ -165,3 +165,32 @@ def test_link_velocities_restart_at_zero_after_an_automatic_reset(lift_ref):
     per_link = target[:, 18:].reshape(2, 17, 9)
     # Δv = v_ref − v with v = 0 on the first frame of an episode (no stale finite difference)
     torch.testing.assert_close(per_link[:, :, 6:9], per_link[:, :, 3:6])
+
+
+def test_tracker_holds_a_still_hand_without_oscillating():
+    from dataclasses import replace
+
+    demo = make_demo("pour", seed=0)
+    n = 30
+    hands = {
+        s: replace(
+            h,
+            wrist_pos=np.repeat(h.wrist_pos[:1], n, 0),
+            wrist_rot=np.repeat(h.wrist_rot[:1], n, 0),
+            keypoints=np.repeat(h.keypoints[:1], n, 0),
+        )
+        for s, h in demo.hands.items()
+    }
+    still = replace(
+        demo, hands=hands, objects=tuple(replace(o, poses=o.poses[:n]) for o in demo.objects)
+    )
+    ref = build_reference(still, retarget_demo(still))
+    cfg = EnvConfig(stage="imitation", num_envs=1, auto_reset=False, early_termination=False)
+    env = ManipTransEnv(ref, cfg)
+    obs = env.reset()
+    spin = []
+    for _ in range(n - 1):
+        obs, *_ = env.step(obs["reference_action"])
+        hands_state, _ = env.snapshot()
+        spin.append(max(np.linalg.norm(h.angvel[0]) for h in hands_state.values()))
+    assert max(spin) < 0.5  # [rad/s]; gains above the 60 Hz hold limit spin at ~10 rad/s
