@@ -7,6 +7,9 @@ measures this loop against raw ``mj_step`` and against ``mujoco.rollout``'s thre
 (on this 2-core machine the loop with in-place state wins: rollout needs a state copy in and out
 every 60 Hz step).
 
+Stage "imitation" simulates the hands alone (no objects, no table); stage "residual" adds the
+objects and the table.
+
 Observation per hand (stage "imitation", :meth:`ManipTransEnv.obs_layout` lists the slices):
   proprioception 49 = q, cos q, sin q (12 each) + wrist state 13 (position zeroed, quaternion
   x y z w, linear and angular velocity); target 171 = next-frame wrist Δp, v_ref, Δv, Δrot
