@@ -123,15 +123,35 @@ def cmd_stage2(args) -> int:
     return 0
 
 
+def _imitators_or_stage1(args, demos) -> dict[str, Path]:
+    """``--imitators`` if given, else train stage 1 on ``demos`` into ``<out>/stage1``."""
+    if args.imitators is not None:
+        return _imitators(args.imitators)
+    from maniptrans_training.rl.config import replace_path
+    from maniptrans_training.rl.stages import stage1_preset, train_stage1
+
+    cfg = stage1_preset(args.preset)
+    if args.stage1_iterations is not None:
+        cfg = replace_path(cfg, "train.run.iterations", args.stage1_iterations)
+    out = Path(args.out) / "stage1"
+    t0 = time.monotonic()
+    sides = sorted({s for d in demos for s in d.sides})
+    paths = {s: train_stage1(demos, s, out, cfg, _progress(f"[stage1 {s}]")) for s in sides}
+    print(f"stage 1 ({', '.join(sides)}) took {time.monotonic() - t0:.0f} s")
+    return paths
+
+
 def cmd_compare(args) -> int:
     from maniptrans_training.rl.evaluate import format_methods_table
     from maniptrans_training.rl.experiments import METHODS, compare_methods
 
     methods = args.methods.split(",") if args.methods else list(METHODS)
-    rows = compare_methods(
-        _demos(args.demos), args.out, _stage2_cfg(args), _imitators(args.imitators), methods
-    )
+    demos = _demos(args.demos)
+    t0 = time.monotonic()
+    imitators = _imitators_or_stage1(args, demos) if "ManipTrans" in methods else {}
+    rows = compare_methods(demos, args.out, _stage2_cfg(args), imitators, methods)
     print(format_methods_table(rows))
+    print(f"total {time.monotonic() - t0:.0f} s; table in {Path(args.out) / 'methods.md'}")
     return 0
 
 
@@ -141,7 +161,8 @@ def cmd_ablate(args) -> int:
 
     names = list(ABLATIONS) if args.variants == "all" else args.variants.split(",")
     (demo,) = _demos(args.demo)
-    rows = run_ablations(demo, args.out, _stage2_cfg(args), _imitators(args.imitators), names)
+    imitators = _imitators_or_stage1(args, [demo])
+    rows = run_ablations(demo, args.out, _stage2_cfg(args), imitators, names)
     print(format_methods_table(rows))
     print(f"learning curves: {Path(args.out) / 'ablations.png'}")
     return 0
@@ -209,6 +230,11 @@ def _common(p: argparse.ArgumentParser, stage: int) -> None:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config field")
     if stage == 2:
         p.add_argument("--imitators", help="folder with imitator_<side>.pt (stage 1 output)")
+        p.add_argument(
+            "--stage1-iterations",
+            type=int,
+            help="compare/ablate without --imitators: stage-1 iterations to train them first",
+        )
         p.add_argument("--base", choices=("imitator", "reference", "zero"), default=None)
 
 

@@ -86,7 +86,9 @@ def stage1_preset(preset: Preset = "cpu") -> Stage1Config:
     if preset == "paper":
         return Stage1Config(train=train, prior="none")
     policy = dataclasses.replace(train.policy, output_gain=0.01, init_std=0.3)
-    return Stage1Config(train=dataclasses.replace(train, policy=policy), prior="reference")
+    return Stage1Config(
+        train=dataclasses.replace(train, policy=policy), prior="reference", threshold_frames=9600
+    )
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ class Stage1Config:
         mirror: add the other side's hands, mirrored, to this side's data.
         rsi: reference state initialisation.
         early_termination: the tightening tip/joint thresholds.
+        threshold_frames: frames per environment over which the thresholds tighten (s 1 →
+            0.7). The environment counts frames over all environments, so this is multiplied
+            by the number of environments: the schedule then does not depend on how many run.
     """
 
     train: TrainConfig = field(default_factory=lambda: train_preset(1))
@@ -113,6 +118,7 @@ class Stage1Config:
     mirror: bool = True
     rsi: bool = True
     early_termination: bool = True
+    threshold_frames: int = 128_000
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,8 @@ class Stage2Config:
         tactile_obs, tactile_reward, tactile_termination: fingertip contact as observation,
             as reward term, as termination condition (missing contact).
         rsi: reference state initialisation.
+        threshold_frames: frames per environment over which the object thresholds tighten
+            (see :class:`Stage1Config`).
     """
 
     train: TrainConfig = field(default_factory=lambda: train_preset(2))
@@ -140,6 +148,7 @@ class Stage2Config:
     tactile_reward: bool = True
     tactile_termination: bool = True
     rsi: bool = True
+    threshold_frames: int = 3_200
 
 
 # ------------------------------------------------------------------------------ data
@@ -174,8 +183,14 @@ def make_env(reference, stage: Literal["imitation", "residual"], num_envs: int, 
     return ManipTransEnv(reference, EnvConfig(stage=stage, num_envs=num_envs, seed=seed, **kw))
 
 
-def stage2_env_overrides(cfg: Stage2Config) -> dict:
-    """``EnvConfig`` fields that implement the stage-2 switches."""
+def _curriculum(**kw):
+    from maniptrans_training.env.curriculum import CurriculumConfig
+
+    return dataclasses.replace(CurriculumConfig(), **kw)
+
+
+def stage2_env_overrides(cfg: Stage2Config, num_envs: int = 1) -> dict:
+    """``EnvConfig`` fields that implement the stage-2 switches for ``num_envs`` environments."""
     from maniptrans_training.env import EnvConfig
 
     base = EnvConfig()
@@ -191,7 +206,7 @@ def stage2_env_overrides(cfg: Stage2Config) -> dict:
         ),
         "curriculum": dataclasses.replace(
             base.curriculum,
-            residual_frames=base.curriculum.residual_frames if cfg.relaxed_thresholds else 0,
+            residual_frames=cfg.threshold_frames * num_envs if cfg.relaxed_thresholds else 0,
         ),
     }
 
@@ -219,6 +234,7 @@ def train_stage1(
                 run.seed + i,
                 rsi=cfg.rsi,
                 early_termination=cfg.early_termination,
+                curriculum=_curriculum(imitation_frames=cfg.threshold_frames * per),
             )
         )
         for i, d in enumerate(data)
@@ -309,7 +325,8 @@ def build_stage2_env(
     reference, cfg: Stage2Config, imitators: dict[str, Path] | None, num_envs: int, seed: int
 ) -> ResidualVecEnv:
     """The stage-2 training environment: RSI, curricula, the base inside, Δa as the action."""
-    env = make_env(reference, "residual", num_envs, seed, rsi=cfg.rsi, **stage2_env_overrides(cfg))
+    kw = stage2_env_overrides(cfg, num_envs)
+    env = make_env(reference, "residual", num_envs, seed, rsi=cfg.rsi, **kw)
     stage = StageEnv(env, cfg.physics, tactile_obs=cfg.tactile_obs)
     base = make_base(cfg.base, stage.sides, stage.num_actions, imitators)
     return ResidualVecEnv(stage, base, cfg.residual_scale)
