@@ -77,13 +77,18 @@ class PtyBridge:
 
     def inject(self, fault: str) -> None:
         """One-shot fault on the next device → client chunk: ``corrupt`` flips the last byte,
-        ``drop`` swallows the chunk, ``truncate`` keeps only its first half."""
+        ``drop`` swallows the chunk, ``truncate`` keeps only its first half, ``delay:<s>``
+        delivers it that many seconds late."""
         self._faults.append(fault)
 
     def _apply_fault(self, data: bytes) -> bytes:
         if not self._faults:
             return data
         fault = self._faults.popleft()
+        if fault.startswith("delay:"):
+            dst = self._m_client
+            self._line_free[dst] = max(self._line_free[dst], time.monotonic() + float(fault[6:]))
+            return data
         if fault == "corrupt":
             return data[:-1] + bytes([data[-1] ^ 0x5A])
         if fault == "drop":
@@ -344,6 +349,7 @@ class RealManStub:
     - ``errors``: the controller's active error codes (reported in ``err``).
     - ``garbage_next``: the next reply is preceded by a malformed line.
     - ``refuse_movej``: this many ``movej`` requests are answered ``receive_state:false``.
+    - ``arrive_short``: ``movej`` reports arrival but stops this far short [0.001°].
     """
 
     def __init__(self, dof: int = 7, move_time: float = 0.05) -> None:
@@ -357,6 +363,7 @@ class RealManStub:
         self.drop_after: int | None = None
         self.garbage_next = False
         self.refuse_movej = 0
+        self.arrive_short = 0  # [0.001°] movej stops this far before its target on every joint
         self.received: list[dict] = []
         self.connections = 0
         self._lock = threading.Lock()
@@ -437,7 +444,7 @@ class RealManStub:
             def arrive() -> None:
                 time.sleep(self.move_time)
                 with self._lock:
-                    self.joint = target
+                    self.joint = [v - self.arrive_short for v in target]
                     done = {
                         "state": "current_trajectory_state",
                         "trajectory_state": True,

@@ -46,7 +46,7 @@ def run_until(driver, predicate, period, command=None, timeout=5.0) -> bool:
 def arm_driver(arm_stub):
     gate = SafetyGate(arm_limits("left"), SafetyConfig(period=ARM_PERIOD))
     link = ArmLinkConfig(host="127.0.0.1", port=arm_stub.port, timeout=0.2)
-    config = ArmDriverConfig(link=link, soft_start_retry_delay=0.05)
+    config = ArmDriverConfig(link=link, soft_start_retry_delay=0.05, soft_start_settle=0.3)
     driver = ArmDriver(config, gate, backoff=Backoff(initial=0.05))
     yield driver, arm_stub
     driver.disconnect(time.monotonic())
@@ -143,6 +143,17 @@ def test_a_refused_soft_start_is_retried_and_persistent_refusal_is_a_fault(arm_d
     assert "refused 11 times" in driver.gate.fault
 
 
+def test_a_soft_start_move_that_ends_short_of_its_target_is_a_fault(arm_driver):
+    driver, stub = arm_driver
+    stub.arrive_short = 20000  # 20° short on every joint, yet reported as arrived
+    run(driver, 0.1, ARM_PERIOD)
+    assert run_until(
+        driver, lambda: driver.gate.mode == Mode.FAULT, ARM_PERIOD, np.full(7, 0.5), timeout=5
+    )
+    assert "ended but the arm stands 0.349 rad from its target" in driver.gate.fault
+    assert stub.canfd_count() == 0
+
+
 def test_an_unreachable_controller_is_retried_with_growing_back_off():
     gate = SafetyGate(arm_limits("right"), SafetyConfig(period=ARM_PERIOD))
     link = ArmLinkConfig(host="127.0.0.1", port=1, connect_timeout=0.2)
@@ -237,7 +248,7 @@ def test_a_hand_that_stops_answering_is_dropped_and_ramps_again_when_back(hand_d
     driver, _, bridge = hand_driver
     target = np.full(6, 0.3)
     assert run_until(driver, lambda: driver.gate.ready, HAND_PERIOD, target)
-    for _ in range(12):
+    for _ in range(20):  # 3 attempts per read, 5 failed periods in a row = lost
         bridge.inject("drop")
     assert run_until(driver, lambda: not driver.connected, HAND_PERIOD, target)
     assert driver.gate.mode == Mode.DISCONNECTED

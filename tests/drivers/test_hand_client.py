@@ -109,6 +109,22 @@ def test_rtu_a_truncated_reply_times_out_and_the_line_resynchronises(rtu_client)
     assert client.read_angles() == (1000,) * 6
 
 
+def test_rtu_a_late_reply_to_a_timed_out_read_is_dropped_not_taken_for_the_next(rtu_hand):
+    _, bridge = rtu_hand
+    link = SerialLink(bridge.client_path, 115200)
+    transport = ModbusRtuTransport(link, slave=1, timeout=0.1, byte_time=link.byte_time)
+    client = InspireHand(transport, read_retries=0)
+    try:
+        bridge.inject("delay:0.24")  # after the read timed out (0.1 s) and 0.1 s of silence
+        with pytest.raises(DeviceTimeoutError):
+            client.read_angles()
+        client.set_angles([700] * 6)  # its reply follows the late read reply
+        assert transport.stats.stale_replies == 1
+        assert client.read_angles() == (700,) * 6
+    finally:
+        client.close()
+
+
 def test_rtu_a_modbus_exception_reply_is_reported_and_not_retried(rtu_client):
     client, hand, _ = rtu_client
     hand.fail_next = ExcCodes.DEVICE_BUSY

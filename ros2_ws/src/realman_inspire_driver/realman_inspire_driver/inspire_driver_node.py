@@ -36,7 +36,7 @@ PARAMETERS = {
     "slave_id": 1,
     "tcp_host": "192.168.11.210",
     "tcp_port": 6000,
-    "timeout": 0.02,
+    "timeout": 0.05,
     "rate_hz": 50.0,
     "calibration_file": "",
     "speed": 1000,
@@ -121,6 +121,7 @@ class InspireDriverNode(Node):
         ):
             ros_io.bind_trigger(self, name, self.driver, request, services)
 
+        self.log_changes = ros_io.ChangeLogger(self.get_logger())
         self.loop = RateLoop(rate, self._tick)
         self.thread = ros_io.LoopThread(self.loop)
         self.thread.start()
@@ -138,6 +139,7 @@ class InspireDriverNode(Node):
 
     def _tick(self, now: float) -> None:
         measurement = self.driver.tick(now)
+        self.log_changes.update(self.driver)
         stamp = ros_io.to_time(time.time())
         if measurement is not None:
             self.pub_state.publish(ros_io.joint_state(measurement, stamp))

@@ -108,6 +108,7 @@ class RealmanDriverNode(Node):
         ):
             ros_io.bind_trigger(self, name, self.driver, request, services)
 
+        self.log_changes = ros_io.ChangeLogger(self.get_logger())
         self.loop = RateLoop(rate, self._tick)
         self.thread = ros_io.LoopThread(self.loop)
         self.thread.start()
@@ -124,6 +125,7 @@ class RealmanDriverNode(Node):
 
     def _tick(self, now: float) -> None:
         measurement = self.driver.tick(now)
+        self.log_changes.update(self.driver)
         stamp = ros_io.to_time(time.time())
         if measurement is not None:
             self.pub_state.publish(ros_io.joint_state(measurement, stamp))

@@ -94,6 +94,29 @@ def bind_trigger(node: Node, service: str, driver: DeviceDriver, request: str, g
     node.create_service(Trigger, service, handle, callback_group=group)
 
 
+class ChangeLogger:
+    """Logs a driver's mode changes, faults and new errors once each (not every period)."""
+
+    def __init__(self, logger) -> None:
+        self.logger = logger
+        self._mode = ""
+        self._fault = ""
+        self._error = ""
+
+    def update(self, driver: DeviceDriver) -> None:
+        mode = driver.gate.mode.value
+        if mode != self._mode:
+            self.logger.info(f"{driver.device}: {self._mode or 'start'} -> {mode}")
+            self._mode = mode
+        fault = driver.gate.fault or ""
+        if fault and fault != self._fault:
+            self.logger.error(f"{driver.device} fault: {fault}")
+        self._fault = fault
+        if driver.last_error and driver.last_error != self._error:
+            self.logger.warning(f"{driver.device}: {driver.last_error}")
+        self._error = driver.last_error
+
+
 class LoopThread:
     """Runs a ``RateLoop`` in a daemon thread until ``stop``."""
 

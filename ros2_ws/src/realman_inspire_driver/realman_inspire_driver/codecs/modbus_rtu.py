@@ -71,6 +71,22 @@ def reply_length(req: Request, head: bytes) -> int:
     )
 
 
+def other_reply_length(head: bytes) -> int | None:
+    """Total length of a reply to *another* request (read, write or exception), from its first
+    three bytes, so a late reply to an earlier, timed-out request can be read whole and
+    dropped; None if the function is not one this driver sends."""
+    if len(head) < 3:
+        raise FrameError(f"need 3 bytes to size an RTU reply, got {len(head)}")
+    function = head[1]
+    if function & 0x80:
+        return 5
+    if function == modbus_pdu.READ_HOLDING:
+        return 5 + head[2]
+    if function in (modbus_pdu.WRITE_SINGLE, modbus_pdu.WRITE_MULTIPLE):
+        return 8
+    return None
+
+
 def decode_adu(slave: int, frame: bytes) -> bytes:
     """Check an RTU frame's length, CRC and slave id; returns its PDU.
 

@@ -63,7 +63,7 @@ class HandDriver(DeviceDriver):
     """One Inspire hand; ``gate.limits.names`` gives the actuator names."""
 
     device = "hand"
-    timeout_is_loss = False  # a noisy bus times out now and then; three periods in a row = lost
+    timeout_is_loss = False  # a noisy bus times out now and then; five periods in a row = lost
 
     def __init__(
         self,
@@ -73,7 +73,7 @@ class HandDriver(DeviceDriver):
         transport_factory: Callable[[HandLinkConfig], HandTransport] = open_transport,
         backoff: Backoff | None = None,
     ) -> None:
-        super().__init__(gate, failures_to_disconnect=3, backoff=backoff)
+        super().__init__(gate, failures_to_disconnect=5, backoff=backoff)
         self.config = config
         self.calibration = calibration
         self.transport_factory = transport_factory

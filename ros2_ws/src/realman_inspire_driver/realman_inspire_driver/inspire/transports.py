@@ -38,6 +38,7 @@ class TransportStats:
     checksum_errors: int = 0
     frame_errors: int = 0
     exception_replies: int = 0
+    stale_replies: int = 0  # late replies to earlier requests, recognised and dropped
     bytes_dropped: int = 0
     last_error: str = ""
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -112,11 +113,13 @@ class ModbusRtuTransport(_FramedTransport):
     """
 
     def __init__(
-        self, link: ByteLink, slave: int = 1, timeout: float = 0.02, byte_time: float = 1 / 11520
+        self, link: ByteLink, slave: int = 1, timeout: float = 0.05, byte_time: float = 1 / 11520
     ) -> None:
         modbus_rtu.encode_adu(slave, b"\x03")  # validates the slave id
         self.gap = max(3.5 * byte_time, MODBUS_MIN_GAP)
-        super().__init__(link, timeout, quiet=max(2 * self.gap, 0.005))
+        # After an error, wait for the line to stay silent as long as a reply may be late, so a
+        # late reply to the failed request is dropped rather than taken for the next one's.
+        super().__init__(link, timeout, quiet=max(timeout, 2 * self.gap))
         self.slave = slave
         self._last_rx = 0.0
 
@@ -128,6 +131,8 @@ class ModbusRtuTransport(_FramedTransport):
                 time.sleep(wait)
             self.link.write(modbus_rtu.encode_request(self.slave, req))
             head = self.link.read_exact(modbus_rtu.HEAD_LENGTH, deadline)
+            while head[1] not in (req.function, req.function | 0x80):
+                head = self._drop_stale(req, head, deadline)
             total = modbus_rtu.reply_length(req, head)
             frame = head + self.link.read_exact(total - len(head), deadline)
             self._last_rx = time.monotonic()
@@ -136,6 +141,23 @@ class ModbusRtuTransport(_FramedTransport):
             self._last_rx = time.monotonic()
             self._account(exc)
             raise
+
+    def _drop_stale(self, req: modbus_pdu.Request, head: bytes, deadline: float) -> bytes:
+        """``head`` starts a reply to another function: read that frame whole; if it is a
+        sound frame from our slave (a late reply), drop it and return the next reply's head."""
+        head += self.link.read_exact(1, deadline)
+        total = modbus_rtu.other_reply_length(head)
+        if total is None:
+            raise FrameError(
+                f"RTU reply starts with function 0x{head[1]:02X}, expected "
+                f"0x{req.function:02X} or exception 0x{req.function | 0x80:02X}",
+                frame=bytes(head),
+            )
+        frame = head + self.link.read_exact(total - len(head), deadline)
+        modbus_rtu.decode_adu(self.slave, frame)  # a corrupt frame raises here
+        self.stats.stale_replies += 1
+        self.stats.bytes_dropped += len(frame)
+        return self.link.read_exact(modbus_rtu.HEAD_LENGTH, deadline)
 
     def read_array(self, array: regs.RegisterArray) -> tuple[int, ...]:
         words = self._transact(modbus_pdu.read_request(array.address, array.n_registers))
@@ -192,8 +214,8 @@ class ModbusTcpTransport(_FramedTransport):
 class NativeSerialTransport(_FramedTransport):
     """The Inspire native protocol (0xEB 0x90 frames) over a serial link to hand ``hand_id``."""
 
-    def __init__(self, link: ByteLink, hand_id: int = 1, timeout: float = 0.02) -> None:
-        super().__init__(link, timeout, quiet=0.005)
+    def __init__(self, link: ByteLink, hand_id: int = 1, timeout: float = 0.05) -> None:
+        super().__init__(link, timeout, quiet=max(timeout, 0.005))
         if not 1 <= hand_id <= 254:
             raise ConfigError(f"Inspire hand id must be in 1..254, got {hand_id}")
         self.hand_id = hand_id
@@ -255,7 +277,7 @@ class HandLinkConfig:
     slave_id: int = 1
     host: str = "192.168.11.210"
     tcp_port: int = 6000
-    timeout: float = 0.02
+    timeout: float = 0.05
 
     def __post_init__(self) -> None:
         if self.protocol in PROTOCOL_ALIASES:

@@ -17,7 +17,7 @@ from realman_inspire_driver.device_driver import DeviceDriver, Measurement
 from realman_inspire_driver.errors import CommandRejectedError, ConfigError
 from realman_inspire_driver.loop import Backoff
 from realman_inspire_driver.realman.client import ArmLinkConfig, RealManArm
-from realman_inspire_driver.safety.gate import Action, SafetyGate
+from realman_inspire_driver.safety.gate import Action, Mode, SafetyGate
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class ArmDriverConfig:
         soft_start_retries: refused soft-start moves retried before it becomes a fault (the
             controller refuses ``movej`` for a moment after passthrough frames).
         soft_start_retry_delay: wait before retrying a refused soft start [s].
+        soft_start_settle: after the controller reports the soft-start move finished, the
+            measured pose must reach the target within this long, else it is a fault [s].
     """
 
     link: ArmLinkConfig = field(default_factory=ArmLinkConfig)
@@ -38,6 +40,7 @@ class ArmDriverConfig:
     health_every: int = 100
     soft_start_retries: int = 10
     soft_start_retry_delay: float = 0.5
+    soft_start_settle: float = 1.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.soft_start_speed <= 100:
@@ -68,6 +71,7 @@ class ArmDriver(DeviceDriver):
         self._ticks = 0
         self._refusals = 0
         self._retry_at = 0.0
+        self._move_ended_at: float | None = None
 
     def _open(self) -> np.ndarray:
         self.client.connect()
@@ -86,12 +90,34 @@ class ArmDriver(DeviceDriver):
             self.gate.set_fault(f"controller error: {words}")
         if now >= self._retry_at:
             self._send(self.gate.step(now, state.q))
+        self._check_soft_start_arrival(now, state.q)
         if self.gate.ready:
             self._refusals = 0
         self._ticks += 1
         if self._ticks % self.config.health_every == 0:
             self.health = self.client.get_health()
         return Measurement(self.names, state.q)
+
+    def _check_soft_start_arrival(self, now: float, q: np.ndarray) -> None:
+        """Turn a soft-start move that ended away from its target into a fault at once, rather
+        than waiting for the gate's soft-start timeout."""
+        target = self.gate.soft_start_target
+        ended = self.client.last_trajectory
+        if self.gate.mode != Mode.SOFT_START or target is None or ended is None:
+            self._move_ended_at = None
+            return
+        if ended.more_segments:
+            return
+        if not ended.success:
+            self.gate.set_fault("controller reports the soft-start movej failed")
+            return
+        if self._move_ended_at is None:
+            self._move_ended_at = now
+        elif now - self._move_ended_at > self.config.soft_start_settle:
+            error = float(np.max(np.abs(q - target)))
+            self.gate.set_fault(
+                f"soft-start movej ended but the arm stands {error:.3f} rad from its target"
+            )
 
     def _send(self, action: Action) -> None:
         if action.kind == "move_to":

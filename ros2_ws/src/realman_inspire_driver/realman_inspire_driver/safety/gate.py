@@ -199,6 +199,11 @@ class SafetyGate:
         return self._fault
 
     @property
+    def soft_start_target(self) -> np.ndarray | None:
+        """Where the soft start is heading [rad] (None when not soft-starting)."""
+        return None if self._soft_target is None else self._soft_target.copy()
+
+    @property
     def output(self) -> np.ndarray | None:
         """The last set-point sent or held [rad]."""
         return None if self._output is None else self._output.copy()
