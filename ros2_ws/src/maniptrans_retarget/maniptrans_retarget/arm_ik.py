@@ -223,9 +223,21 @@ class ArmIk:
         Raises:
             ArmIkError: non-finite or mis-shaped target, seed, previous command or time step.
         """
-        T = np.ascontiguousarray(T_base_flange, dtype=float)
         q0 = np.ascontiguousarray(q_seed, dtype=float)
         qp = q0 if q_prev is None else np.ascontiguousarray(q_prev, dtype=float)
+        return self._solve(T_base_flange, q0, qp, dt, np.zeros(N_ARM_JOINTS))
+
+    def _solve(
+        self,
+        T_base_flange: np.ndarray,
+        q0: np.ndarray,
+        qp: np.ndarray,
+        dt: float | None,
+        velocity: np.ndarray,
+    ) -> IkResult:
+        """``solve`` with a seed velocity [rad/s] (7,) that the kernel extrapolates the seed by
+        and overwrites with this solve's task velocity (see ``arm_ik_kernel.solve_kernel``)."""
+        T = np.ascontiguousarray(T_base_flange, dtype=float)
         if T.shape != (4, 4) or q0.shape != (N_ARM_JOINTS,) or qp.shape != (N_ARM_JOINTS,):
             raise ArmIkError(
                 f"solve: expected a 4x4 target and {N_ARM_JOINTS}-vectors q_seed/q_prev, found "
@@ -252,6 +264,7 @@ class ArmIk:
             self._params,
             q_out,
             null_out,
+            velocity,
         )
         if status != _k.STATUS_OK:
             what = "target" if status == _k.STATUS_BAD_TARGET else "q_seed/q_prev/dt"
@@ -347,14 +360,11 @@ class IkStream:
     def step(self, T_base_flange: np.ndarray, dt: float | None) -> IkResult:
         """Solve for the next target, ``dt`` [s] after the last command (None: no step limit)."""
         q = self.q
-        seed = q if dt is None else q + self._velocity * dt
-        res = self.ik.solve(T_base_flange, seed, q_prev=q, dt=dt)
-        if dt is not None and res.converged:
-            # Extrapolate the task motion only: extrapolating the posture pull too would build up
-            # self-motion frame after frame.
-            self._velocity = (res.q - q - res.posture_step) / dt
-        else:  # a missed target (out of reach, or not in time): no momentum to carry on
+        if dt is None:
             self._velocity[:] = 0.0
+        # the kernel extrapolates the seed by the velocity and updates it (task motion only:
+        # extrapolating the posture pull too would build up self-motion frame after frame)
+        res = self.ik._solve(T_base_flange, q, q, dt, self._velocity)
         self.q = res.q
         return res
 

@@ -299,23 +299,29 @@ def solve_kernel(  # pragma: no cover
     params,
     q_out,
     null_out,
+    velocity,
 ):
     """Damped least squares from ``q_seed`` toward the flange pose ``T_target`` (4, 4).
 
     The feasible box is bounds[0] (lower) .. bounds[1] (upper) [rad], intersected, when dt > 0,
     with q_prev ± bounds[2] (max joint velocity [rad/s]) · dt; the seed is clamped into it. With
-    dt > 0 the seed's offset from q_prev is first reduced to its flange-moving part (row space
-    of the Jacobian at q_prev), and the first iteration pulls min(1, posture_gain · dt) of the
-    way to ``posture`` in the task's null space. ``params`` holds the settings (layout P_*).
+    dt > 0 the seed is first moved by ``velocity`` (7,) [rad/s] · dt (streaming extrapolation),
+    its offset from q_prev is reduced to its flange-moving part (row space of the Jacobian at
+    q_prev), and the first iteration pulls min(1, posture_gain · dt) of the way to ``posture``
+    in the task's null space. ``params`` holds the settings (layout P_*).
 
-    Writes the best configuration found to q_out (7,) and the part of its motion from the seed
-    that is the posture pull to null_out (7,); returns (status, position error [m], rotation
-    error [rad], iterations). See ``arm_ik`` for the formulation.
+    Writes the best configuration found to q_out (7,) and the part of its motion that is the
+    posture pull to null_out (7,). With dt > 0, ``velocity`` is overwritten with the task motion
+    of this solve per second (zero when the target was missed: no momentum is carried on).
+    Returns (status, position error [m], rotation error [rad], iterations). See ``arm_ik`` for
+    the formulation.
     """
     n = q_seed.shape[0]
     if not _all_finite(T_target):
         return STATUS_BAD_TARGET, np.inf, np.inf, 0
-    if not (_all_finite(q_seed) and _all_finite(q_prev) and math.isfinite(dt)):
+    if not (
+        _all_finite(q_seed) and _all_finite(q_prev) and _all_finite(velocity) and math.isfinite(dt)
+    ):
         return STATUS_BAD_SEED, np.inf, np.inf, 0
     rotation_weight = params[P_ROTATION_WEIGHT]
     tol_p = params[P_TOL_P]
@@ -342,12 +348,14 @@ def solve_kernel(  # pragma: no cover
     J = np.empty((6, n))
     q = q_seed.copy()
     if dt > 0.0:
+        for j in range(n):
+            q[j] += velocity[j] * dt
         # Keep only the part of the seed's offset from q_prev that moves the flange: an
         # extrapolated self-motion would otherwise persist from frame to frame.
         offset = np.empty(n)
         moved = False
         for j in range(n):
-            offset[j] = q_seed[j] - q_prev[j]
+            offset[j] = q[j] - q_prev[j]
             moved = moved or offset[j] != 0.0
         if moved:
             fk_jacobian(placements, axes, flange, q_prev, R, p, J)
@@ -451,4 +459,8 @@ def solve_kernel(  # pragma: no cover
         for j in range(n):
             q[j] += scale * dq[j]
             null_total[j] += scale * null_step[j]
+    if dt > 0.0:
+        reached = best_pos < tol_p and best_rot < tol_r
+        for j in range(n):
+            velocity[j] = (q_out[j] - q_prev[j] - null_out[j]) / dt if reached else 0.0
     return STATUS_OK, best_pos, best_rot, it
