@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from maniptrans_retarget.errors import RetargetError
 
-class ArmIkError(ValueError):
+
+class ArmIkError(RetargetError):
     """Bad model, configuration, target or input for the arm IK: the message names what was
     expected and what was found."""

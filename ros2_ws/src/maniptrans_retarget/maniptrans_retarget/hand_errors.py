@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from maniptrans_retarget.errors import RetargetError
 
-class HandRetargetError(ValueError):
+
+class HandRetargetError(RetargetError):
     """Bad input to hand retargeting: the message names what was expected and what was found."""
