@@ -243,6 +243,29 @@ def step_colcon(plan: Plan) -> None:
     _stamp_write("colcon", key)
 
 
+WARMUP_CODE = (
+    "from maniptrans_retarget.arm_ik import ArmIk; "
+    "from maniptrans_retarget.arm_kinematics import ArmKinematics; "
+    "ArmIk(ArmKinematics.from_description('rm75_b', 'left'))"
+)
+
+
+def step_warm_caches() -> None:
+    """Compile the arm IK kernel (numba, cached on disk) now, not at the first node start."""
+    kernel = WS / "src/maniptrans_retarget/maniptrans_retarget/arm_ik_kernel.py"
+    if not kernel.exists():
+        return
+    key = _hash(kernel.read_bytes())
+    if _stamp_ok("warm", key):
+        _say("compiled IK kernel cache is warm")
+        return
+    _run(
+        ["bash", "-c", f'. {ROOT / "env.sh"} && python -c "{WARMUP_CODE}"'],
+        "compile the arm IK kernel (once, about 10 s)",
+    )
+    _stamp_write("warm", key)
+
+
 def env_script(plan: Plan) -> str:
     """The shell script every shell, test and CI run sources (bash/zsh/sh compatible)."""
     lines = [
@@ -310,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         step_training(py)
         step_colcon(plan)
         step_env(plan)
+        step_warm_caches()
     except SetupError as exc:
         print(f"[setup] ERROR: {exc}", file=sys.stderr)
         return 1
