@@ -30,7 +30,17 @@ def _tiny_stage2_json() -> str:
     return config_to_json(cfg)
 
 
-def test_a_resumed_ray_run_skips_finished_sequences_and_reports_failures(tmp_path):
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local Ray instance for the module (run_transfer leaves a running one alone)."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def test_a_resumed_ray_run_skips_finished_sequences_and_reports_failures(tmp_path, local_ray):
     from maniptrans_sim.task_file import load_task
 
     seqs = ["lift_box", "no_such_task"]

@@ -134,6 +134,8 @@ def _imitators_or_stage1(args, demos) -> dict[str, Path]:
     if args.stage1_iterations is not None:
         cfg = replace_path(cfg, "train.run.iterations", args.stage1_iterations)
     out = Path(args.out) / "stage1"
+    if getattr(args, "stage1_demos", None):
+        demos = _demos(args.stage1_demos)
     t0 = time.monotonic()
     sides = sorted({s for d in demos for s in d.sides})
     paths = {s: train_stage1(demos, s, out, cfg, _progress(f"[stage1 {s}]")) for s in sides}
@@ -168,6 +170,20 @@ def cmd_ablate(args) -> int:
     return 0
 
 
+def _placed_on_rig(spec: str, demo):
+    """The synthetic task ``spec`` moved (x, y) to where the real arms reach it. The policy
+    reads only relative quantities (wrist position zeroed, deltas, object in the wrist frame),
+    so a checkpoint trained on the unplaced task drives the placed one."""
+    from maniptrans_description.rig import RigCalibration
+    from maniptrans_training.placement import place_task
+
+    if spec.endswith(".npz"):
+        raise TrainingError(f"--on-rig places synthetic tasks only, found {spec!r}")
+    task, _, seed = spec.partition("@")
+    placed = place_task(task, int(seed or 0), RigCalibration.load(None)).demo
+    return dataclasses.replace(placed, name=demo.name)
+
+
 def cmd_rollout(args) -> int:
     """Roll a stage-2 checkpoint out on the task it was trained on, export the result."""
     from maniptrans_training.export import sequence_name
@@ -178,6 +194,8 @@ def cmd_rollout(args) -> int:
     ck = load_checkpoint(args.checkpoint)
     spec = getattr(args, "sequence", None) or ck.meta.get("sequence") or ck.meta.get("demo")
     (demo,) = _demos(spec)
+    if getattr(args, "on_rig", False):
+        demo = _placed_on_rig(spec, demo)
     cfg, imitators = stage2_config_of(args.checkpoint)
     ref = make_reference(demo)
     policy = ComposedPolicy(ref, cfg, imitators, residual_actor(args.checkpoint))
@@ -235,6 +253,10 @@ def _common(p: argparse.ArgumentParser, stage: int) -> None:
             type=int,
             help="compare/ablate without --imitators: stage-1 iterations to train them first",
         )
+        p.add_argument(
+            "--stage1-demos",
+            help="compare/ablate without --imitators: stage-1 demos (default: the compared demos)",
+        )
         p.add_argument("--base", choices=("imitator", "reference", "zero"), default=None)
 
 
@@ -291,6 +313,10 @@ def _register_rollout(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", type=Path, help="residual.pt of a stage-2 run: roll it out")
     p.add_argument("--sequence", help="demo of the checkpoint (default: the one it trained on)")
     p.add_argument("--force", action="store_true", help="replace an existing export")
+    if not any("--on-rig" in a.option_strings for a in p._actions):
+        p.add_argument(
+            "--on-rig", action="store_true", help="place the task where the real arms reach it"
+        )
 
     def dispatch(args) -> int:
         if args.checkpoint is not None:
