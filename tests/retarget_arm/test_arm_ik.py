@@ -242,3 +242,23 @@ def test_bad_settings_are_refused_naming_the_field(field, value):
 def test_a_posture_outside_the_limits_is_refused(kin):
     with pytest.raises(ArmIkError, match="posture"):
         ArmIk(kin, IkConfig(posture=(0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0)))
+
+
+def test_a_stream_started_far_from_a_reachable_target_keeps_approaching_it_until_it_arrives(kin):
+    # the comfortable posture to a flange pose ~14 cm and ~70° away (hands low over a table): a
+    # step-limited stream once stalled here for good after its first step
+    ik = ArmIk(kin, IkConfig())
+    T = kin.flange_pose(np.array([-0.48, 1.414, 0.239, 1.385, -0.439, -0.978, -0.154]))
+    stream = IkStream(ik, ik.posture)
+    dt = 1.0 / 30.0  # the player re-sends the first frame at 30 Hz while the drivers get ready
+    errors = []
+    for _ in range(90):
+        q_before = stream.q
+        res = stream.step(T, dt)
+        assert np.all(np.abs(res.q - q_before) <= ik.max_velocity * dt + 1e-12)
+        errors.append(res.position_error + 0.25 * res.rotation_error)
+        if res.converged:
+            break
+    assert res.converged, f"stalled {res.position_error:.3f} m / {res.rotation_error:.2f} rad away"
+    assert np.all(np.diff(errors) < 1e-9), "the weighted error grew on the way"
+    _check_pose(kin, res.q, T)

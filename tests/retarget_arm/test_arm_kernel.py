@@ -79,3 +79,22 @@ def test_both_sides_get_their_own_joint_names_on_one_model():
     assert right.joint_names[6] == "right_arm_joint_7"
     q = np.full(7, 0.3)
     np.testing.assert_array_equal(left.flange_pose(q), right.flange_pose(q))
+
+
+def test_a_box_limited_task_step_never_increases_the_damped_linear_error(kin):
+    from maniptrans_retarget.arm_ik_kernel import _damped_cost, _task_step
+
+    rng = np.random.default_rng(11)
+    R, p, J = np.empty((3, 3)), np.empty(3), np.empty((6, 7))
+    placements, axes, flange = kin.chain()
+    dq, free = np.empty(7), np.empty(7, dtype=np.bool_)
+    for _ in range(2000):
+        fk_jacobian(placements, axes, flange, kin.random_configuration(rng), R, p, J)
+        J[3:] *= 0.25  # the solver's rotation weight [m/rad]
+        e = np.concatenate([rng.normal(0, 0.1, 3), 0.25 * rng.normal(0, 0.8, 3)])  # far targets
+        lam_sq = 1e-6 + 0.05 * float(e @ e)
+        reach = rng.uniform(0.01, 0.2)  # a streaming step box, q_prev ± v·dt [rad]
+        lo, hi = -rng.uniform(0, reach, 7), rng.uniform(0, reach, 7)
+        _task_step(J, e, lam_sq, lo, hi, dq, free)
+        assert np.all(dq >= lo) and np.all(dq <= hi)
+        assert _damped_cost(J, e, lam_sq, dq) <= float(e @ e) + 1e-15

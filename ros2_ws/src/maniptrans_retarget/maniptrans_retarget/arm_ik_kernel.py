@@ -190,16 +190,46 @@ def _inside(dq, lo_k, hi_k):  # pragma: no cover
 
 
 @njit(cache=True)
+def _damped_cost(Jw, ew, lam_sq, dq):  # pragma: no cover
+    """||Jw dq - ew||² + λ² ||dq||²: the objective a damped least-squares step minimises."""
+    n = dq.shape[0]
+    acc = 0.0
+    for r in range(6):
+        res = -ew[r]
+        for j in range(n):
+            res += Jw[r, j] * dq[j]
+        acc += res * res
+    for j in range(n):
+        acc += lam_sq * dq[j] * dq[j]
+    return acc
+
+
+@njit(cache=True)
 def _task_step(Jw, ew, lam_sq, lo_k, hi_k, dq, free):  # pragma: no cover
     """Damped least-squares step dq inside [lo_k, hi_k]: joints that would leave the box are held
     at their bound and the task is re-solved with the others (active set). ``free`` (out) marks
-    the joints left free. Returns True when no joint had to be held."""
+    the joints left free. Returns True when no joint had to be held.
+
+    Holding joints at the bound their unconstrained step points to can cost more than it saves
+    (when most joints are held, the few free ones cannot make up for it): then the unconstrained
+    step, scaled down as a whole to fit the box, is taken instead. It lies between no step and the
+    unconstrained minimiser of a convex objective, so the step taken never increases the damped
+    linearised error; a step-limited stream therefore keeps approaching a reachable target."""
     n = dq.shape[0]
     for j in range(n):
         free[j] = True
     _dls(Jw, ew, lam_sq, free, dq)
     if _inside(dq, lo_k, hi_k):
         return True
+    scaled = dq.copy()
+    scale = 1.0
+    for j in range(n):
+        if scaled[j] > hi_k[j]:
+            scale = min(scale, max(0.0, hi_k[j]) / scaled[j])
+        elif scaled[j] < lo_k[j]:
+            scale = min(scale, min(0.0, lo_k[j]) / scaled[j])
+    for j in range(n):
+        scaled[j] *= scale
     r = np.empty(6)
     for _ in range(n):
         any_viol = False
@@ -225,6 +255,10 @@ def _task_step(Jw, ew, lam_sq, lo_k, hi_k, dq, free):  # pragma: no cover
         _dls(Jw, r, lam_sq, free, dq)
     for j in range(n):
         dq[j] = min(max(dq[j], lo_k[j]), hi_k[j])
+    if _damped_cost(Jw, ew, lam_sq, scaled) < _damped_cost(Jw, ew, lam_sq, dq):
+        for j in range(n):
+            dq[j] = min(max(scaled[j], lo_k[j]), hi_k[j])
+            free[j] = lo_k[j] < dq[j] < hi_k[j]
     return False
 
 
