@@ -138,7 +138,8 @@ def test_realman_driver_soft_starts_streams_estops_and_survives_a_dropped_contro
         assert node.alive()
     finally:
         streamer.stop()
-    assert node.terminate() == 0, node.log()  # Ctrl-C ends the node cleanly
+    assert node.terminate() == 0, node.log()  # Ctrl-C ends the node cleanly...
+    assert "Traceback" not in node.log(), node.log()  # ...its loop thread included
 
 
 def test_inspire_driver_ramps_streams_and_one_estop_stops_both_drivers(
@@ -198,3 +199,6 @@ def test_inspire_driver_ramps_streams_and_one_estop_stops_both_drivers(
     finally:
         hand_cmd.stop()
         arm_cmd.stop()
+    for node in (hand_node, arm_node):  # SIGINT while the loops publish at their rates
+        assert node.terminate() == 0, node.log()
+        assert "Traceback" not in node.log(), node.log()

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import time
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
@@ -148,27 +146,16 @@ class InspireDriverNode(Node):
                 ros_io.diagnostics(self.diag_name, self.hardware_id, self.driver, self.loop, stamp)
             )
 
-    def shutdown(self) -> None:
-        """Stop the loop and release the port (the hand keeps its last target)."""
-        self.thread.stop()
+    def close(self) -> None:
+        """Stop the loop and release the port (the hand keeps its last target); called
+        before the ROS context shuts down, so the loop never publishes into a dead context."""
+        if not self.thread.stop():
+            self.get_logger().warning("driver loop still busy after 5 s; closing anyway")
         self.driver.disconnect(time.monotonic())
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
-    node = InspireDriverNode()
-    executor = MultiThreadedExecutor(num_threads=2)
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.shutdown()
-        executor.shutdown()
-        node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
+    ros_io.run_driver_node(InspireDriverNode, args)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import time
 
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
@@ -134,27 +132,16 @@ class RealmanDriverNode(Node):
                 ros_io.diagnostics(self.diag_name, self.hardware_id, self.driver, self.loop, stamp)
             )
 
-    def shutdown(self) -> None:
-        """Stop the loop and close the connection (the controller keeps its last set-point)."""
-        self.thread.stop()
+    def close(self) -> None:
+        """Stop the loop and close the connection (the controller keeps its last set-point); called
+        before the ROS context shuts down, so the loop never publishes into a dead context."""
+        if not self.thread.stop():
+            self.get_logger().warning("driver loop still busy after 5 s; closing anyway")
         self.driver.disconnect(time.monotonic())
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
-    node = RealmanDriverNode()
-    executor = MultiThreadedExecutor(num_threads=2)
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.shutdown()
-        executor.shutdown()
-        node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
+    ros_io.run_driver_node(RealmanDriverNode, args)
 
 
 if __name__ == "__main__":

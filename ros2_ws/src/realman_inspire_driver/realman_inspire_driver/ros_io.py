@@ -3,13 +3,17 @@ services bound to driver requests, and the stamp clock conversion. No driver log
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
 
+import rclpy
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 
@@ -128,6 +132,39 @@ class LoopThread:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, timeout: float = 2.0) -> None:
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop the loop and wait for its current tick to end; False if it is still running
+        after ``timeout`` [s] (a tick blocked on the device)."""
         self._stop.set()
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+def run_driver_node(make_node: Callable[[], Node], args: list[str] | None = None) -> None:
+    """Run a driver node until SIGINT/SIGTERM, then stop it in an order that is safe for its
+    loop thread: the loop stops (and releases the device) while the ROS context is still valid,
+    and only then are the node and the context shut down.
+
+    rclpy's own signal handlers shut the context down from inside the signal, while the loop
+    thread may be publishing; so they are not installed and the signal only sets a flag that the
+    spinning main thread polls. ``make_node()`` builds a node with a ``close()`` method.
+    """
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    node = None
+    executor = MultiThreadedExecutor(num_threads=2)
+    try:
+        node = make_node()
+        executor.add_node(node)
+        while not stop.is_set() and rclpy.ok():
+            executor.spin_once(timeout_sec=0.1)
+    finally:
+        if node is not None:
+            node.close()
+        executor.shutdown()
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
