@@ -525,6 +525,11 @@ class HandKinematics:
         """The chains grouped by how many actuators drive them (for the solver's assembly)."""
         return self._act_groups
 
+    @property
+    def joint_groups(self) -> tuple[_JointGroup, ...]:
+        """The sim chains grouped by their number of joints (for the one-frame solver)."""
+        return self._joint_groups
+
     def actuators_to_joints(self, x: np.ndarray) -> np.ndarray:
         """Sim joint positions (..., NQ) [rad] of actuator positions (..., NA), mimics applied."""
         return np.asarray(x, dtype=float) @ self.coupling_matrix.T + self.coupling_offset

@@ -12,13 +12,16 @@ subject to ``lower ≤ x ≤ upper``, tips in the hand base frame, mimic couplin
   unknowns interleaved frame by frame it is a symmetric band matrix of half-bandwidth NA, and each
   Newton step is one banded Cholesky solve, O(T).
 * **Streaming mode** (:class:`StreamingRetargeter`) solves one frame at a time, warm-started at the
-  previous output, with ``w_s ‖x − x_prev‖²`` as the smoothness term.
+  previous output, with ``w_s ‖x − x_prev‖²`` as the smoothness term. Each actuator moves one
+  fingertip only, so the frame problem splits into independent blocks of one or two actuators
+  (four fingers, the thumb); :mod:`~maniptrans_retarget.hand_frame` solves them side by side.
 
 Both are projected Newton methods (Bertsekas' active-set variant for box constraints) on the
 exact Hessian from the closed-form kinematics, falling back to the Gauss–Newton Hessian when the
 exact one is not positive definite, with a backtracking Armijo search along the projected path.
 They stop when a step moves no actuator by more than ``step_tolerance`` (or after a short exact
-Newton step, see :class:`RetargetConfig`): the result is a KKT point of F.
+Newton step, see :class:`RetargetConfig`; streaming mode applies the rule per block): the
+result is a KKT point of F.
 """
 
 from __future__ import annotations
@@ -29,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import LinAlgError, solveh_banded
-from scipy.linalg.lapack import dposv
 
 from maniptrans_retarget.hand_errors import HandRetargetError
+from maniptrans_retarget.hand_frame import FrameSolver
 from maniptrans_retarget.hand_kinematics import HandKinematics, TipDerivatives
 
 _ARMIJO = 1e-4  # sufficient-decrease fraction of the line search
@@ -110,6 +113,7 @@ class HandRetargeter:
                 f"({', '.join(self.kin.tip_frames)}), found {len(self.config.tip_weights)}"
             )
         self._w = np.asarray(self.config.tip_weights, dtype=float)
+        self.frame_solver = FrameSolver(self.kin, self._w)  # streaming mode's one-frame solver
         self._w3 = np.repeat(self._w, 3)[None, :]  # (1, M·3) weight of each tip coordinate
 
     # -- shared pieces ----------------------------------------------------------------------------
@@ -280,117 +284,84 @@ class StreamingRetargeter:
     """Streaming mode: one frame at a time, warm-started and smooth w.r.t. the previous output.
 
     Per frame it minimises ``1/M Σ_i w_i ‖tip_i(x) − tip_i^sim(q)‖² + w_s ‖x − x_prev‖²`` within
-    the limits (no smoothness term on the first frame after :meth:`reset`). The tip derivatives at
-    the last evaluated pose are kept, so the first Newton step of a frame needs no evaluation.
+    the limits (no smoothness term on the first frame after :meth:`reset`), with the
+    block-diagonal solver of :mod:`~maniptrans_retarget.hand_frame`. The last iterate and its
+    kinematic rows are kept, so the first Newton step of a frame needs no kinematics evaluation.
     """
 
     def __init__(self, retargeter: HandRetargeter) -> None:
         self._r = retargeter
-        self.previous: np.ndarray | None = None  # last output (NA,) [rad]
+        self._solver = retargeter.frame_solver
+        self._prev: list[float] | None = None  # last output as block variables (2M) [rad]
+        self._warm: tuple[list[float], np.ndarray] | None = None  # last iterate, its rows
         self.last_iterations = 0
         self.last_converged = True
-        self._cache: tuple[np.ndarray, TipDerivatives] | None = None
-        self._eye = np.eye(retargeter.kin.n_actuators)
+
+    @property
+    def previous(self) -> np.ndarray | None:
+        """The last output (NA,) [rad], or None before the first frame (a copy)."""
+        return None if self._prev is None else self._solver.to_actuators(self._prev)
+
+    @previous.setter
+    def previous(self, value: Sequence[float] | None) -> None:
+        if value is None:
+            self._prev = None
+            return
+        x = np.asarray(value, dtype=float).reshape(-1)
+        na = self._r.kin.n_actuators
+        if x.shape != (na,) or not np.all(np.isfinite(x)):
+            raise HandRetargetError(
+                f"previous: expected {na} finite actuator positions [rad], found {x}"
+            )
+        self._prev = self._solver.to_blocks(self._r._clip(x))
 
     def reset(self, previous: Sequence[float] | None = None) -> None:
         """Forget the previous output (or set it, e.g. to the hand's measured position)."""
-        self._cache = None
-        if previous is None:
-            self.previous = None
-            return
-        x = np.asarray(previous, dtype=float).reshape(-1)
-        if x.shape != (self._r.kin.n_actuators,) or not np.all(np.isfinite(x)):
-            raise HandRetargetError(
-                f"previous: expected {self._r.kin.n_actuators} finite actuator positions [rad], "
-                f"found {x}"
-            )
-        self.previous = self._r._clip(x)
+        self._warm = None
+        self.previous = previous
 
     def frame_cost(self, x: Sequence[float], q_sim: Sequence[float]) -> float:
-        """This frame's objective at actuators ``x`` (NA,) for sim joints ``q_sim`` (NQ,)."""
+        """This frame's objective at actuators ``x`` (NA,) for sim joints ``q_sim`` (NQ,).
+
+        Evaluated with the general (batched) kinematics, independently of the solver's.
+        """
         r = self._r
         y = r.targets(np.asarray(q_sim, dtype=float).reshape(1, -1))
         xb = np.asarray(x, dtype=float).reshape(1, -1)
-        return self._cost(float(r._tip_value(xb, y)[0]), xb[0])
-
-    def _cost(self, tip_value: float, x: np.ndarray) -> float:
-        f = tip_value / self._r.kin.n_tips
-        if self.previous is not None:
-            diff = x - self.previous
-            f += self._r.config.smooth_weight * float(diff @ diff)
+        f = float(r._tip_value(xb, y)[0]) / r.kin.n_tips
+        previous = self.previous
+        if previous is not None:
+            diff = xb[0] - previous
+            f += r.config.smooth_weight * float(diff @ diff)
         return f
 
     def step(self, q_sim: Sequence[float]) -> np.ndarray:
         """Actuator positions (NA,) [rad] for one sim frame (NQ,) [rad] (the next ``previous``)."""
-        r = self._r
-        kin = r.kin
-        q = np.asarray(q_sim, dtype=float).reshape(1, -1)
-        y = r.targets(q)
-        if self.previous is None:
-            ws, prev = 0.0, np.zeros(kin.n_actuators)
-            self._cache = None
-            xb = kin.initial_guess(q)
+        r, solver, cfg = self._r, self._solver, self._r.config
+        q = np.asarray(q_sim, dtype=float).reshape(-1)
+        if q.shape != (solver.n_joints,) or not math.isfinite(q @ q):
+            r.targets(q.reshape(1, -1))  # raises the error naming the shape or the joint
+            raise HandRetargetError(
+                f"sim joint positions: expected magnitudes below 1e150 rad, found {q}"
+            )
+        y = solver.targets(q)
+        if self._prev is None:
+            start, start_rows = solver.to_blocks(r.kin.initial_guess(q)), None
+            prev, ws = start, 0.0
         else:
-            ws, prev = r.config.smooth_weight, self.previous
-            xb = prev.reshape(1, -1)
-        if self._cache is not None:
-            xb, deriv = self._cache
-        else:
-            deriv = kin.derivatives(xb)
-        x = xb[0]
-        inv_m = 1.0 / kin.n_tips
-        tol = r.config.step_tolerance
-        terms = r._assemble(deriv, y)
-        f = self._cost(float(terms.value[0]), x)
-        out = x
-        converged = False
-        it = 0
-        while it < r.config.max_iterations:
-            it += 1
-            g = inv_m * terms.grad[0] + 2.0 * ws * (x - prev)
-            active = r._active(x, g)
-            d = self._dense_step(inv_m * terms.hess[0] + 2.0 * ws * self._eye, g, active)
-            exact = d is not None and g @ d < 0.0
-            if not exact:
-                h = inv_m * terms.hess_gn[0] + 2.0 * ws * self._eye
-                d = self._dense_step(h + 1e-9 * np.max(np.abs(np.diag(h))) * self._eye, g, active)
-            if d is None:
-                d = -np.where(active, 0.0, g)
-            size = float(np.max(np.abs(d)))
-            if size <= (r.config.final_newton_step if exact else tol):
-                out = r._clip(x + d)  # the last, tiny Newton step: no line search needed
-                converged = True
-                break
-            step = 1.0
-            for _ in range(_MAX_HALVINGS):
-                xn = r._clip(x + step * d)
-                dn = kin.derivatives(xn.reshape(1, -1))
-                tn = r._assemble(dn, y)
-                fn = self._cost(float(tn.value[0]), xn)
-                if fn <= f + _ARMIJO * float(g @ (xn - x)):
-                    break
-                step *= 0.5
-            else:
-                converged = True  # no decrease possible along the projected path: stationary
-                out = x
-                break
-            x, deriv, terms, f = xn, dn, tn, fn
-            out = x
-        self.last_iterations, self.last_converged = it, converged
-        self._cache = (x.reshape(1, -1), deriv)
-        self.previous = out.copy()
-        return out.copy()
-
-    @staticmethod
-    def _dense_step(h: np.ndarray, g: np.ndarray, active: np.ndarray) -> np.ndarray | None:
-        """Newton direction with active variables held (zero); None if h is not PD on the rest."""
-        if active.any():
-            h = h.copy()
-            h[active, :] = 0.0
-            h[:, active] = 0.0
-            h[active, active] = 1.0
-            g = np.where(active, 0.0, g)
-        _, d, info = dposv(h, -g)
-        if info != 0:
-            return None
-        return d
+            start, start_rows = self._warm if self._warm is not None else (self._prev, None)
+            prev, ws = self._prev, cfg.smooth_weight
+        res = solver.solve(
+            y,
+            start,
+            start_rows,
+            prev,
+            ws,
+            cfg.max_iterations,
+            cfg.step_tolerance,
+            cfg.final_newton_step,
+        )
+        self.last_iterations, self.last_converged = res.iterations, res.converged
+        self._warm = (res.last, res.last_rows)
+        self._prev = res.blocks
+        return solver.to_actuators(res.blocks)
