@@ -6,7 +6,9 @@ Same input for everyone: a sim-hand trajectory that sweeps every sim joint throu
 on our generated real-hand URDF: the 6 driven joints as its targets, mimic joints from the URDF,
 the 5 fingertip links as target links and the sim fingertips as reference positions. Every
 result is scored with the same fingertip error (Euclidean distance to the sim fingertip, hand base
-frame), computed by our kinematics (checked against Pinocchio in tests/retarget_hand).
+frame), computed by our kinematics (checked against Pinocchio in tests/retarget_hand). Our
+streaming time includes computing each frame's sim fingertips from the sim joints; the anchor is
+handed them precomputed.
 
 Both sides run single-threaded (BLAS/OpenMP pools limited with threadpoolctl, torch threads set
 to 1): the per-frame problems are tiny, and on a shared 2-core machine threaded BLAS only adds
