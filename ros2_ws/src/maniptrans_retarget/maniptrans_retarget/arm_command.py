@@ -5,7 +5,11 @@ out of order; map it to a flange target through the rig calibration; solve one s
 frame warm-started from the last command; decide what to command. A target the arm cannot reach
 at all (a one-off solve from the last command misses it too) is flagged with its residuals and,
 by default, the arm holds its last command; ``on_unreachable = "best"`` moves it (within the
-velocity limit) to the best reachable pose instead. Either way no command jumps.
+velocity limit) to the best reachable pose instead. Either way no streamed command jumps.
+
+The first pose of a stream (at start, or after a silence) is solved in full, seeded from where the
+arm stands: that command is where the drivers' soft start (a slow planned move) takes the arm, so
+the streamed motion begins at the trajectory's first frame rather than on the way to it.
 """
 
 from __future__ import annotations
@@ -150,17 +154,22 @@ class ArmCommandStreamer:
             T = self.targets.from_wrist(pose_to_matrix(p, quat, f"{self.targets.side} wrist"))
         except ArmIkError:
             return self._reject("bad-pose")
-        if self._last_accept is None or mono - self._last_accept > self.config.restart_after:
-            self._restart()
-            dt = self.config.max_dt
-        else:
+        restart = self._last_accept is None or mono - self._last_accept > self.config.restart_after
+        if not restart:
             dt = min(stamp - self._last_stamp, self.config.max_dt)  # type: ignore[operator]
         self._last_stamp = stamp
         self._last_accept = mono
 
-        q_before = self.stream.q
         t0 = time.perf_counter()
-        res = self.stream.step(T, dt)
+        if restart:
+            self._restart()
+            q_before = self.stream.q
+            first = self._first_solve(T)
+            # a first target out of reach is approached like any other, step by step
+            res = first if first is not None else self.stream.step(T, self.config.max_dt)
+        else:
+            q_before = self.stream.q
+            res = self.stream.step(T, dt)
         if res.converged:
             reason, command = "ok", res.q
         else:
@@ -229,6 +238,18 @@ class ArmCommandStreamer:
             self.started_from = "measured joint state"
         else:
             self.stream.reset(self.stream.q)
+
+    def _first_solve(self, T: np.ndarray) -> IkResult | None:
+        """Full solve of a stream's first target, seeded from the stream's start (the measured
+        arm, or the posture), else from the posture and random seeds. The stream continues from
+        the converged result; None (stream untouched) when no seed converges."""
+        res = self.ik.solve(T, self.stream.q)
+        if not res.converged:
+            res = self.ik.solve_multistart(T, np.random.default_rng(0), attempts=4)
+        if not res.converged:
+            return None
+        self.stream.reset(res.q)
+        return res
 
     def _reject(self, why: str) -> Outcome:
         self._window.rejected[why] = self._window.rejected.get(why, 0) + 1
