@@ -13,6 +13,9 @@ from maniptrans_retarget.arm_targets import FlangeTargets, world_sim_transform
 from maniptrans_retarget.reach_check import ArmDistance, check_reach, main, suggest_world_sim
 
 DT = 1.0 / 60.0
+# the arms' centre of motion in the synthetic tracks: like the comfortable posture, with the
+# shoulder and wrist raised so the hands stay ~13 cm above the table along the whole track
+ABOVE_TABLE = (0.0, 0.3, 0.0, 1.4, 0.0, 0.6, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +29,7 @@ def _track(kin, rig, side, n=90, T_world_sim=None):
     """(n, 7) sim wrist poses realised by a smooth joint path of ``side``'s arm (reachable)."""
     sign = 1.0 if side == "left" else -1.0
     t = np.arange(n)[:, None] * DT
-    q0 = np.array(COMFORTABLE_POSTURE)
+    q0 = np.array(ABOVE_TABLE)
     q0[0] += 0.3 * sign
     Q = q0 + 0.25 * np.sin(2 * np.pi * 0.4 * t + np.arange(7))
     targets = FlangeTargets.from_rig(rig, side, T_world_sim)
@@ -134,3 +137,43 @@ def test_a_wrist_too_fast_for_the_velocity_limit_is_a_problem_only_beyond_the_la
     problems, notes = report.summary(max_lag_position=0.1, max_lag_rotation=1.0)
     assert problems == []
     assert any(n.startswith("left: the arm lags the wrist") for n in notes)
+
+
+def test_table_clearance_follows_the_calibrated_table_height(kin, rig):
+    from maniptrans_description.rig import TableGeometry
+
+    q = {"left": np.array(ABOVE_TABLE), "right": np.array(ABOVE_TABLE)}
+    base = ArmDistance(rig).table_clearance(q)
+    assert set(base) == {"left", "right"} and all(c > 0.05 for c in base.values())
+    lowered = TableGeometry(rig.table.size, (*rig.table.top_center[:2], -0.1))
+    low = ArmDistance(replace(rig, table=lowered)).table_clearance(q)
+    for side in q:
+        assert low[side] == pytest.approx(base[side] + 0.1, abs=1e-6)
+    raised = TableGeometry(rig.table.size, (*rig.table.top_center[:2], base["left"] + 0.03))
+    inside = ArmDistance(replace(rig, table=raised)).table_clearance(q)
+    assert inside["left"] == pytest.approx(-0.03, abs=1e-6)  # 3 cm deep in the raised table
+
+
+def test_frames_with_a_hand_deep_inside_the_table_are_refused_and_shallow_contacts_noted(kin, rig):
+    from maniptrans_description.rig import TableGeometry
+
+    wrists = {s: _track(kin, rig, s) for s in ("left", "right")}
+    clear = check_reach(wrists, rig, distances=False).table_clearance
+    lowest = min(c.min() for c in clear.values())
+    assert lowest > 0.05  # the reachable tracks stay well above the table
+    # raise the table so that the lowest frames go 1 cm deep, the others stay shallower
+    top = (*rig.table.top_center[:2], rig.table.top_center[2] + lowest + 0.01)
+    high = replace(rig, table=TableGeometry(rig.table.size, top))
+    report = check_reach(wrists, high, distances=False)
+    problems, notes = report.summary(max_table_penetration=0.005)
+    for side, c in report.table_clearance.items():
+        np.testing.assert_allclose(c, clear[side] - lowest - 0.01, atol=1e-6)
+        deep = np.flatnonzero(c < -0.005)
+        lines = [p for p in problems if p.startswith(f"{side} hand more than 5 mm inside")]
+        assert (len(lines) == 1) == (deep.size > 0)
+        if deep.size:
+            assert f"in {deep.size} frames" in lines[0]
+    assert any("inside the table" in p for p in problems)
+    assert any("smallest clearance of the hand above the table" in n for n in notes)
+    relaxed, _ = report.summary(max_table_penetration=0.02)
+    assert not any("inside the table" in p for p in relaxed)

@@ -1,7 +1,8 @@
 """Workspace check of a transferred task on the rig, before it goes on hardware.
 
 Per frame and side: is the wrist reachable (IK within tolerance), the residuals, the joint-limit
-margin; per frame: the minimum distance between the two arms (arm links and hands, the
+margin, the clearance of the hand (and forearm) above the calibrated table with the task's finger
+pose; per frame: the minimum distance between the two arms (arm links and hands, the
 description's collision boxes, computed by Pinocchio/Coal); and a suggested ``T_world_sim``
 (translation + yaw of the sim world on the table) that maximises reachability.
 
@@ -32,6 +33,8 @@ from maniptrans_retarget.arm_targets import FlangeTargets, pose_to_matrix, world
 SIDES = ("left", "right")
 TASK_DT = 1.0 / 60.0  # transferred tasks are 60 Hz [s]
 _HAND_PREFIX = {"left": "L_", "right": "R_"}
+# arm links that can come down to the table; the base and links 1-2 stand on it by design
+_TABLE_ARM_LINKS = tuple(f"arm_link_{i}_" for i in range(3, 8))
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class ReachReport:
     """Minimum distance between the two arms (links and hands) [m], (N,); nan with one side."""
     T_world_sim: np.ndarray
     notes: tuple[str, ...] = field(default=())
+    table_clearance: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per side, the smallest distance of its hand and forearm to the table [m], (N,); negative:
+    inside the table by that much. Empty when not computed."""
 
     @property
     def all_reachable(self) -> np.ndarray:
@@ -80,6 +86,7 @@ class ReachReport:
         min_distance: float = 0.02,
         max_lag_position: float = 0.005,
         max_lag_rotation: float = math.radians(3.0),
+        max_table_penetration: float = 0.005,
     ) -> tuple[list[str], list[str]]:
         """(problems, notes) as readable lines; no problems means fit for hardware.
 
@@ -88,6 +95,10 @@ class ReachReport:
             max_lag_position, max_lag_rotation: a reachable frame that the velocity-limited
                 stream misses by at most this much [m], [rad] is a note (the arm lags a little
                 behind a fast wrist), by more a problem.
+            max_table_penetration: a hand or forearm deeper than this inside the table [m] is a
+                problem (the arm would press it into the real table; the first frame is where
+                the drivers' soft start goes). Shallower overlaps are the resting contacts of
+                the simulation's soft contact model and are noted.
         """
         problems: list[str] = []
         notes = list(self.notes)
@@ -122,6 +133,19 @@ class ReachReport:
                     f"{math.degrees(max_lag_rotation):.0f} deg in {small.sum()} frames "
                     f"(velocity limit): {_ranges(self.frames[small])}"
                 )
+        for side, clearance in self.table_clearance.items():
+            k = int(np.argmin(clearance))
+            notes.append(
+                f"{side}: smallest clearance of the hand above the table "
+                f"{1e3 * clearance[k]:.1f} mm (frame {self.frames[k]})"
+            )
+            deep = self.frames[clearance < -max_table_penetration]
+            if deep.size:
+                problems.append(
+                    f"{side} hand more than {1e3 * max_table_penetration:.0f} mm inside the table "
+                    f"(up to {-1e3 * clearance.min():.1f} mm) in {deep.size} frames: "
+                    f"{_ranges(deep)}"
+                )
         if np.isfinite(self.arm_distance).any():
             k = int(np.nanargmin(self.arm_distance))
             notes.append(
@@ -142,6 +166,7 @@ class ReachReport:
             "frames": self.frames.tolist(),
             "T_world_sim": self.T_world_sim.tolist(),
             "arm_distance_m": [None if not math.isfinite(d) else d for d in self.arm_distance],
+            "table_clearance_m": {s: c.tolist() for s, c in self.table_clearance.items()},
             "sides": {
                 side: {
                     "reachable": s.reachable.tolist(),
@@ -156,11 +181,12 @@ class ReachReport:
 
 
 class ArmDistance:
-    """Minimum distance between the left and the right arm (links + hands) on a calibrated rig.
+    """Minimum distance between the left and the right arm (links + hands) on a calibrated rig,
+    and of each side's hand and forearm to the table.
 
-    Uses the description's ``bimanual_rig`` collision model (boxes), with the arm bases and hand
-    mounts moved to the calibration's values, so a calibration other than the one the URDF was
-    generated from is honoured.
+    Uses the description's ``bimanual_rig`` collision model (boxes), with the arm bases, hand
+    mounts and the table moved to the calibration's values, so a calibration other than the one
+    the URDF was generated from is honoured.
     """
 
     def __init__(self, rig) -> None:
@@ -208,6 +234,19 @@ class ArmDistance:
         for a in left:
             for b in right:
                 geom.addCollisionPair(pin.CollisionPair(a, b))
+        self._arm_pairs = len(geom.collisionPairs)
+        self._table_pairs: dict[str, list[int]] = {}
+        table = _calibrated_table(geom, rig, pin)
+        if table is not None:
+            for side in SIDES:
+                self._table_pairs[side] = []
+                for k, obj in enumerate(geom.geometryObjects):
+                    near = obj.name.startswith(_HAND_PREFIX[side]) or any(
+                        obj.name.startswith(f"{side}_{link}") for link in _TABLE_ARM_LINKS
+                    )
+                    if near:
+                        self._table_pairs[side].append(len(geom.collisionPairs))
+                        geom.addCollisionPair(pin.CollisionPair(k, table))
         self.model, self.geom = model, geom
         self.data = model.createData()
         self.geom_data = pin.GeometryData(geom)
@@ -220,14 +259,47 @@ class ArmDistance:
     ) -> float:
         """Minimum distance [m] between the sides (negative: the boxes overlap) for the arm
         joint angles (7,) and, optionally, the 12 sim-hand joint angles of each side [rad]."""
+        results = self._distances(q_arms, q_hands)
+        return float(min(r.min_distance for r in results[: self._arm_pairs]))
+
+    def table_clearance(
+        self,
+        q_arms: Mapping[str, np.ndarray],
+        q_hands: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, float]:
+        """Per side given in ``q_arms``: the smallest distance of its hand and forearm (links
+        3-7) to the table [m], negative when inside it by that much (same arguments as
+        ``distance``; a side not given stands at q = 0). Empty when the model has no table."""
+        results = self._distances(q_arms, q_hands)
+        return {
+            side: float(min(results[k].min_distance for k in pairs))
+            for side, pairs in self._table_pairs.items()
+            if side in q_arms
+        }
+
+    def _distances(self, q_arms, q_hands) -> list:
         q = np.zeros(self.model.nq)
         for side in SIDES:
-            q[self.arm_q[side]] = q_arms[side]
+            if side in q_arms:
+                q[self.arm_q[side]] = q_arms[side]
             if q_hands is not None and side in q_hands:
                 q[self.hand_q[side]] = q_hands[side]
         pin = self._pin
         pin.computeDistances(self.model, self.data, self.geom, self.geom_data, q)
-        return float(min(r.min_distance for r in self.geom_data.distanceResults))
+        return list(self.geom_data.distanceResults)
+
+
+def _calibrated_table(geom, rig, pin) -> int | None:
+    """Index of the rig model's table box, resized and moved to the calibration's table (None
+    when the model has none)."""
+    for k, obj in enumerate(geom.geometryObjects):
+        if obj.parentJoint == 0 and obj.name.startswith("table"):
+            size = np.asarray(rig.table.size, dtype=float)
+            center = np.asarray(rig.table.top_center, dtype=float) - [0.0, 0.0, size[2] / 2]
+            obj.geometry = type(obj.geometry)(*size)  # a box of full edge lengths
+            obj.placement = pin.SE3(np.eye(3), center)
+            return k
+    return None
 
 
 def check_reach(
@@ -239,6 +311,7 @@ def check_reach(
     stride: int = 1,
     ik_config: IkConfig | None = None,
     distances: bool = True,
+    table: bool = True,
 ) -> ReachReport:
     """Check a task's wrist trajectories on the rig.
 
@@ -250,6 +323,7 @@ def check_reach(
         stride: check every ``stride``-th frame (the stream's dt grows accordingly).
         ik_config: IK settings (default: the node's defaults).
         distances: compute the arm-to-arm distance (needs both sides).
+        table: compute each side's clearance above the table (hand at the ``hands`` pose).
     """
     if not wrists:
         raise ArmIkError("wrists: expected at least one side's (T, 7) wrist poses, found none")
@@ -275,14 +349,23 @@ def check_reach(
         ik = ArmIk(kin, ik_config or IkConfig())
         results[side] = _solve_side(ik, side, targets, TASK_DT * stride)
     distance = np.full(frames.size, np.nan)
-    if distances and len(results) == 2:
+    clearance: dict[str, np.ndarray] = {}
+    if distances or table:
         arms = ArmDistance(rig)
+        both = distances and len(results) == 2
+        if table:
+            clearance = {s: np.empty(frames.size) for s in results}
         for k in range(frames.size):
             q_hands = None
             if hands is not None:
                 q_hands = {s: np.asarray(hands[s])[frames[k]] for s in hands if s in SIDES}
-            distance[k] = arms.distance({s: results[s].q[k] for s in SIDES}, q_hands)
-    return ReachReport(frames, results, distance, T_ws)
+            q_arms = {s: r.q[k] for s, r in results.items()}
+            if both:
+                distance[k] = arms.distance(q_arms, q_hands)
+            if table:
+                for s, c in arms.table_clearance(q_arms, q_hands).items():
+                    clearance[s][k] = c
+    return ReachReport(frames, results, distance, T_ws, table_clearance=clearance)
 
 
 def _solve_side(ik: ArmIk, side: str, targets: np.ndarray, dt: float) -> SideReach:
@@ -410,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="maniptrans-check-reach",
         description="Check a transferred task on the rig before hardware: reachability of both "
-        "wrists per frame, residuals, joint-limit margins, distance between the arms; optionally "
+        "wrists per frame, residuals, joint-limit margins, distance between the arms, clearance "
+        "of the hands above the table; optionally "
         "suggest the T_world_sim placement that maximises reachability.",
     )
     parser.add_argument("task", type=Path, help="sequence folder or its rollouts.hdf5")
@@ -418,6 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rollout", help="rollout index or name (default: best reward)")
     parser.add_argument("--stride", type=int, default=1, help="check every N-th frame")
     parser.add_argument("--min-distance", type=float, default=0.02, help="[m] between the arms")
+    parser.add_argument(
+        "--max-table-penetration",
+        type=float,
+        default=0.005,
+        help="[m] a hand deeper inside the table is a problem (sim contacts are shallower)",
+    )
     parser.add_argument("--suggest", action="store_true", help="search a better T_world_sim")
     parser.add_argument("--json", type=Path, help="write per-frame results here")
     args = parser.parse_args(argv)
@@ -442,7 +532,9 @@ def main(argv: list[str] | None = None) -> int:
     except ArmIkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    problems, notes = report.summary(args.min_distance)
+    problems, notes = report.summary(
+        args.min_distance, max_table_penetration=args.max_table_penetration
+    )
     for line in notes:
         print(line)
     for line in problems:
