@@ -87,6 +87,7 @@ def compare_methods(
                     run,
                     c,
                     imitators if c.base == "imitator" else None,
+                    _every(10, f"{demo.name} {m}", log),
                     reference=reference,
                 )
                 local = {s: run / f"imitator_{s}.pt" for s in demo.sides}
@@ -123,7 +124,7 @@ def run_ablations(
     for name in names:
         c = ablation_config(cfg, name)
         run = out / name
-        ck = train_stage2(demo, run, c, imitators, reference=reference)
+        ck = train_stage2(demo, run, c, imitators, _every(10, name, log), reference=reference)
         local = {s: run / f"imitator_{s}.pt" for s in demo.sides}
         res = evaluate_checkpoint(reference, c, ck, local)
         rows[name] = summarize_method([res])
@@ -160,6 +161,19 @@ def plot_learning_curves(curves: dict[str, list[dict]], path: Path, title: str =
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _every(n: int, prefix: str, log: Callable[[str], None]):
+    """Training callback that logs every ``n``-th iteration."""
+
+    def cb(row) -> None:
+        if row.iteration % n == 0:
+            log(
+                f"[{prefix}] it {row.iteration:4d}  {row.wall_time:6.0f} s  "
+                f"reward/step {row.mean_step_reward:6.3f}  episode {row.mean_episode_length:5.1f}"
+            )
+
+    return cb
 
 
 def _nan(v) -> float:
