@@ -45,11 +45,12 @@ def test_a_reachable_wrist_stream_becomes_converged_continuous_commands(kin, str
     Q = _path(120)
     pos, quat = _wrists(kin, targets, Q)
     s = ArmCommandStreamer(ik, targets, q_start=Q[0])
-    prev = Q[0]
+    prev = None  # the first command is where the drivers soft-start to (see below)
     for k in range(120):
         out = s.on_wrist(pos[k], quat[k], T0 + k * DT, T0 + k * DT, monotonic=k * DT)
         assert out.reason == "ok" and out.command is not None
-        assert np.all(np.abs(out.command - prev) <= ik.max_velocity * DT + 1e-9)
+        if prev is not None:
+            assert np.all(np.abs(out.command - prev) <= ik.max_velocity * DT + 1e-9)
         prev = out.command
     level, _message, values = s.report(monotonic=119 * DT)
     assert level == Level.OK
@@ -97,9 +98,9 @@ def test_an_unreachable_target_is_flagged_and_never_makes_the_command_jump(
     pos, quat = _wrists(kin, targets, Q)
     pos[10:20] += [2.0, 0.0, 0.0]  # ten frames 2 m out of reach
     s = ArmCommandStreamer(ik, targets, StreamConfig(on_unreachable=policy), q_start=Q[0])
-    prev = Q[0]
-    reasons = []
-    for k in range(30):
+    first = s.on_wrist(pos[0], quat[0], T0, T0, monotonic=0.0)  # the soft-start pose
+    prev, reasons = first.command, [first.reason]
+    for k in range(1, 30):
         out = s.on_wrist(pos[k], quat[k], T0 + k * DT, T0 + k * DT, monotonic=k * DT)
         reasons.append(out.reason)
         assert np.all(np.abs(out.command - prev) <= ik.max_velocity * DT + 1e-9)
@@ -127,7 +128,16 @@ def test_the_first_command_is_the_full_solution_of_the_first_frame_found_from_th
     out = s.on_wrist(pos[0], quat[0], T0, T0, monotonic=0.0)
     assert out.reason == "ok"
     np.testing.assert_allclose(kin.flange_pose(out.command), kin.flange_pose(Q[0]), atol=2e-4)
-    np.testing.assert_allclose(out.command, ik.solve(kin.flange_pose(Q[0]), measured).q)
+    # while the player re-sends the first frame (the drivers soft-start meanwhile), the command
+    # stays put: its redundancy already sits where the posture pull takes it
+    held = [
+        s.on_wrist(pos[0], quat[0], T0 + k * DT / 10, T0 + k * DT / 10, k * DT / 10).command
+        for k in range(1, 120)
+    ]
+    assert np.abs(np.array(held) - out.command).max() < 2e-3
+    s = ArmCommandStreamer(ik, targets)
+    s.set_measured(measured)
+    out = s.on_wrist(pos[0], quat[0], T0, T0, monotonic=0.0)
     prev = out.command
     for k in range(1, 120):
         nxt = s.on_wrist(pos[k], quat[k], T0 + k * DT, T0 + k * DT, monotonic=k * DT)
@@ -160,7 +170,8 @@ def test_after_a_silence_the_next_pose_restarts_from_the_measured_state(kin, str
     s.set_measured(moved)  # someone moved the arm while the stream was silent
     out = s.on_wrist(pos[1], quat[1], T0 + 5.0, T0 + 5.0, monotonic=5.0)
     assert out.reason == "ok"
-    np.testing.assert_allclose(out.command, ik.solve(kin.flange_pose(Q[1]), moved).q)
+    np.testing.assert_allclose(kin.flange_pose(out.command), kin.flange_pose(Q[1]), atol=2e-4)
+    assert s.report(monotonic=5.0)[2]["started_from"] == "measured joint state"
     level, message, _ = s.report(monotonic=10.0)
     assert level == Level.WARN and "no wrist pose" in message
 

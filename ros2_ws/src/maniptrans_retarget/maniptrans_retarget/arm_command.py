@@ -26,6 +26,7 @@ from maniptrans_retarget.arm_ik import ArmIk, IkResult, IkStream
 from maniptrans_retarget.arm_targets import FlangeTargets, pose_to_matrix
 
 ON_UNREACHABLE = ("hold", "best")
+FIRST_SOLVE_POSTURE_STEPS = 10  # null-space posture pulls after a stream's first solve (~5 do)
 
 
 class Level(IntEnum):
@@ -241,13 +242,24 @@ class ArmCommandStreamer:
 
     def _first_solve(self, T: np.ndarray) -> IkResult | None:
         """Full solve of a stream's first target, seeded from the stream's start (the measured
-        arm, or the posture), else from the posture and random seeds. The stream continues from
-        the converged result; None (stream untouched) when no seed converges."""
+        arm, or the posture), else from the posture and random seeds; then the redundancy is
+        settled where the stream's posture pull would take it (so the command does not drift
+        while the drivers soft-start to it). The stream continues from there; None (stream
+        untouched) when no seed converges."""
         res = self.ik.solve(T, self.stream.q)
         if not res.converged:
             res = self.ik.solve_multistart(T, np.random.default_rng(0), attempts=4)
         if not res.converged:
             return None
+        self.stream.reset(res.q)
+        gain = self.ik.config.posture_gain
+        for _ in range(FIRST_SOLVE_POSTURE_STEPS if gain > 0 else 0):
+            settled = self.stream.step(T, 1.0 / gain)  # a whole posture pull per step
+            if not settled.converged:
+                break
+            res = settled
+            if float(np.max(np.abs(settled.posture_step))) < 1e-4:
+                break
         self.stream.reset(res.q)
         return res
 
