@@ -103,6 +103,23 @@ def test_nothing_streams_before_the_planned_soft_start_has_arrived():
     assert gate.step(0.06, target).kind == "stream"
 
 
+def test_the_planned_soft_start_waits_for_the_device_to_report_the_move_finished():
+    # the arm is within tolerance while the controller's planned move still runs its tail; a
+    # controller ignores passthrough set-points until then, so streaming must not begin
+    gate = arm_gate()
+    target = np.zeros(7)
+    gate.on_connected(np.full(7, 0.3))
+    gate.submit(0.0, target)
+    assert gate.step(0.0, np.full(7, 0.3), move_finished=False).kind == "move_to"
+    for k in range(1, 20):
+        gate.submit(k * PERIOD, target)
+        assert gate.step(k * PERIOD, target + 0.001, move_finished=False).kind == "idle"
+        assert gate.mode == Mode.SOFT_START and not gate.ready
+    gate.submit(0.2, target)
+    assert gate.step(0.2, target + 0.001, move_finished=True).kind == "hold"
+    assert gate.ready
+
+
 def test_the_hand_soft_start_ramps_from_the_measured_pose_at_the_soft_start_speed():
     gate = hand_gate()
     measured = np.array([1.7, 1.7, 1.7, 1.7, 0.5, 1.3])

@@ -89,7 +89,9 @@ class ArmDriver(DeviceDriver):
             words = ", ".join(describe_system_error(c) for c in state.errors)
             self.gate.set_fault(f"controller error: {words}")
         if now >= self._retry_at:
-            self._send(self.gate.step(now, state.q))
+            ended = self.client.last_trajectory  # None while the soft-start movej runs
+            finished = ended is not None and ended.success and not ended.more_segments
+            self._send(self.gate.step(now, state.q, move_finished=finished))
         self._check_soft_start_arrival(now, state.q)
         if self.gate.ready:
             self._refusals = 0

@@ -5,7 +5,8 @@ Incoming commands are checked (shape, finiteness, position limits, jumps) and ti
 interpolator; every control period ``step`` turns them into one action for the device:
 
 - ``move_to``: soft start of the arm, a slow planned move (``movej``) from wherever it stands to
-  the first command; streaming starts once the measured pose has arrived.
+  the first command; streaming starts once the device reports the move finished and the measured
+  pose has arrived (a controller ignores passthrough set-points while a planned move runs).
 - ``stream``: a set-point, rate-limited so no joint moves faster than the velocity cap nor further
   than ``max_step`` in one period (the RM75 ignores passthrough steps over 10° or 180°/s; the
   defaults stay far inside). The hand's soft start is such a stream, ramped slowly from its
@@ -326,9 +327,12 @@ class SafetyGate:
         assert q is not None  # a fresh command exists
         return q
 
-    def step(self, now: float, measured: np.ndarray | None = None) -> Action:
+    def step(
+        self, now: float, measured: np.ndarray | None = None, move_finished: bool = True
+    ) -> Action:
         """One control period at ``now`` [s] with the device at ``measured`` [rad] (None: not
-        read this period). Returns what to send."""
+        read this period). ``move_finished``: the device reports no planned move running (the
+        planned soft start is done only then). Returns what to send."""
         if measured is not None:
             self.measured = np.array(measured, dtype=float)
         mode = self.mode
@@ -340,7 +344,7 @@ class SafetyGate:
                 return IDLE
             return self._begin_soft_start(now)
         if mode == Mode.SOFT_START:
-            return self._soft_start_step(now, fresh)
+            return self._soft_start_step(now, fresh, move_finished)
         assert self._output is not None
         if mode == Mode.STREAMING:
             if self._tracking_lost():
@@ -373,11 +377,12 @@ class SafetyGate:
         self._output = self.measured.copy()
         return self._soft_start_step(now, True)
 
-    def _soft_start_step(self, now: float, fresh: bool) -> Action:
+    def _soft_start_step(self, now: float, fresh: bool, move_finished: bool = True) -> Action:
         assert self._soft_target is not None and self.measured is not None
         tol = self.config.soft_start_tolerance
         if self.config.soft_start == "planned":
-            if np.max(np.abs(self.measured - self._soft_target)) <= tol:
+            arrived = np.max(np.abs(self.measured - self._soft_target)) <= tol
+            if arrived and move_finished:
                 if fresh and (
                     np.max(np.abs(self._target(now) - self.measured))
                     > self.config.max_command_jump
