@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 WS = ROOT / "ros2_ws"
 REQUIREMENTS = ROOT / "requirements.txt"
-ROS_WHEELS_MARKER = "# --- ros-wheels"
+# Exact versions of every transitive dependency (pip freeze of a working .venv): pip installs
+# requirements.txt under these constraints, so a new release of an indirect dependency cannot
+# change a fresh set-up. Regenerate with `make lock` after changing requirements.txt.
+CONSTRAINTS = ROOT / "constraints.txt"
 # Debian packages: offscreen MuJoCo rendering (OSMesa) for model pictures and replay videos.
 APT_PACKAGES = ("libosmesa6", "libgl1", "libglu1-mesa")
 SUPPORTED_DISTROS = ("humble", "jazzy", "kilted", "rolling")
@@ -46,30 +49,46 @@ class Plan:
     system_site_packages: bool  # the venv must see the system ROS Python packages
     requirement_lines: tuple[str, ...]  # pip requirement lines to install
     ros_setup_script: str | None  # system ROS setup script env.sh sources first, if any
+    profile: str = "dev"  # "dev" (everything) or "robot" (ROS packages only, no torch)
     notes: tuple[str, ...] = field(default=())  # what the user is told about the decision
 
 
-def split_requirements(text: str) -> tuple[list[str], list[str]]:
-    """Split requirements.txt into (general lines, ROS-wheel lines) at the ros-wheels marker."""
-    general: list[str] = []
-    ros: list[str] = []
-    target = general
+PROFILES = {
+    # dev machines and CI: everything
+    "dev": ("runtime", "training", "build", "test", "ros-wheels"),
+    # a robot PC: the ROS packages only (no torch, no test or benchmark tools)
+    "robot": ("runtime", "build", "ros-wheels"),
+}
+
+
+def parse_blocks(text: str) -> dict[str, list[str]]:
+    """requirements.txt as {block name: requirement lines}; blocks start with ``# --- name:``."""
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
     for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith(ROS_WHEELS_MARKER):
-            target = ros
+        line = raw.split(" #")[0].strip()
+        if raw.startswith("# ---"):
+            name = raw[len("# ---") :].split(":")[0].split()[0]
+            current = blocks.setdefault(name, [])
             continue
-        if line.startswith("# ---"):
-            target = general
+        if not line or line.startswith("#"):
             continue
-        if line and not line.startswith("#"):
-            target.append(line)
-    return general, ros
+        if current is None:
+            raise SetupError(f"requirements.txt: {line!r} stands before any '# --- <block>:' line")
+        current.append(line)
+    return blocks
 
 
-def make_plan(env: dict[str, str], requirements_text: str) -> Plan:
+def make_plan(env: dict[str, str], requirements_text: str, profile: str = "dev") -> Plan:
     """Decide the ROS source from the environment: a sourced system ROS 2 wins over the wheels."""
-    general, ros = split_requirements(requirements_text)
+    if profile not in PROFILES:
+        raise SetupError(f"profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    blocks = parse_blocks(requirements_text)
+    missing = [b for b in PROFILES[profile] if b not in blocks]
+    if missing:
+        raise SetupError(f"requirements.txt: blocks {missing} not found (have {sorted(blocks)})")
+    general = [ln for b in PROFILES[profile] if b != "ros-wheels" for ln in blocks[b]]
+    ros = blocks["ros-wheels"]
     distro = env.get("ROS_DISTRO", "").strip()
     if distro:
         if distro not in SUPPORTED_DISTROS:
@@ -84,6 +103,7 @@ def make_plan(env: dict[str, str], requirements_text: str) -> Plan:
             system_site_packages=True,
             requirement_lines=tuple(general),
             ros_setup_script=script,
+            profile=profile,
             notes=(
                 f"ROS_DISTRO={distro} is sourced: using the system ROS 2 ({script}); "
                 "the PyPI ROS wheels are not installed.",
@@ -95,6 +115,7 @@ def make_plan(env: dict[str, str], requirements_text: str) -> Plan:
         system_site_packages=False,
         requirement_lines=tuple(general + ros),
         ros_setup_script=None,
+        profile=profile,
         notes=("No ROS_DISTRO sourced: ROS 2 Jazzy (rclpy + messages) comes from PyPI wheels.",),
     )
 
@@ -188,14 +209,18 @@ def step_venv(plan: Plan) -> Path:
 
 def step_pip(py: Path, plan: Plan) -> None:
     lines = "\n".join(plan.requirement_lines) + "\n"
-    key = _hash(lines, plan.ros_source)
+    constraints = CONSTRAINTS.read_text() if CONSTRAINTS.exists() else ""
+    key = _hash(lines, constraints, plan.ros_source)
     if _stamp_ok("pip", key):
         _say("pinned Python dependencies already installed")
         return
     req = VENV / "requirements.resolved.txt"
     req.write_text(lines)
     _run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip==25.3"], "upgrade pip")
-    _run([str(py), "-m", "pip", "install", "-r", str(req)], "install pinned dependencies")
+    cmd = [str(py), "-m", "pip", "install", "-r", str(req)]
+    if constraints:
+        cmd += ["-c", str(CONSTRAINTS)]
+    _run(cmd, "install pinned dependencies")
     _stamp_write("pip", key)
 
 
@@ -318,9 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plan", action="store_true", help="print the decision and exit")
     parser.add_argument("--skip-apt", action="store_true", help="do not install Debian packages")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="dev",
+        help="dev: everything (default); robot: the ROS packages only (no torch, no test tools)",
+    )
     args = parser.parse_args(argv)
     try:
-        plan = make_plan(dict(os.environ), REQUIREMENTS.read_text())
+        plan = make_plan(dict(os.environ), REQUIREMENTS.read_text(), args.profile)
         for note in plan.notes:
             _say(note)
         if args.plan:
@@ -330,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             step_apt()
         py = step_venv(plan)
         step_pip(py, plan)
-        step_training(py)
+        if plan.profile == "dev":
+            step_training(py)
         step_colcon(plan)
         step_env(plan)
         step_warm_caches()

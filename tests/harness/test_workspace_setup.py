@@ -51,10 +51,29 @@ def test_an_unknown_ros_distro_is_refused_with_the_choices():
 
 
 def test_every_requirement_is_pinned_exactly():
-    general, ros = ws.split_requirements(REQS)
-    assert general and ros
-    for line in general + ros:
-        assert "==" in line, f"unpinned requirement: {line}"
+    blocks = ws.parse_blocks(REQS)
+    assert set(blocks) == {"runtime", "training", "build", "test", "ros-wheels"}
+    for name, lines in blocks.items():
+        assert lines, f"block {name} is empty"
+        for line in lines:
+            assert "==" in line, f"unpinned requirement in block {name}: {line}"
+
+
+def test_the_robot_profile_installs_no_torch_and_no_test_tools():
+    dev = ws.make_plan({}, REQS, "dev").requirement_lines
+    robot = ws.make_plan({}, REQS, "robot").requirement_lines
+    assert any(line.startswith("torch==") for line in dev)
+    assert any(line.startswith("pytest==") for line in dev)
+    assert not any(line.startswith(("torch==", "pytest==", "ray==")) for line in robot)
+    for needed in ("rclpy", "pin==", "mujoco==", "pymodbus==", "colcon-ros=="):
+        assert any(needed in line for line in robot), needed
+    with pytest.raises(ws.SetupError, match="dev, robot"):
+        ws.make_plan({}, REQS, "laptop")
+
+
+def test_a_requirement_outside_any_block_is_refused():
+    with pytest.raises(ws.SetupError, match="before any"):
+        ws.parse_blocks("numpy==2.0\n# --- runtime: x\nscipy==1.0\n")
 
 
 def test_the_ros_packages_do_not_need_torch():
