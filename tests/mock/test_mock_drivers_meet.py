@@ -175,3 +175,5 @@ def test_parameter_file_names_every_driver_endpoint(rig, tmp_path) -> None:
         hand = doc[f"{side}_inspire_driver"]["ros__parameters"]
         assert hand["port"] == eps[side].hand_port
         assert hand["protocol"] == "modbus_rtu" and hand["baudrate"] == 115200
+        # the emulators' reply deadline reaches both drivers (hardware configs keep theirs)
+        assert arm["timeout"] == hand["timeout"] == rig.config.driver_timeout > 0.05

@@ -40,6 +40,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "params_out": ("", "write the drivers' parameter YAML here (empty: do not)"),
     "task_path": ("", "transferred task whose object is placed in the twin (empty: none)"),
     "object_size": (0.03, "half-extent of the task object's box stand-in [m]"),
+    "driver_timeout": (0.25, "reply deadline written for the drivers [s] (emulators are slower)"),
 }
 
 
@@ -70,6 +71,7 @@ def config_from_mapping(values: Mapping[str, Any]) -> MockRigConfig:
         faults=tuple(f for f in v["faults"] if f),
         fault_log=str(v["fault_log"]) or None,
         objects=objects,
+        driver_timeout=float(v["driver_timeout"]),
     )
 
 

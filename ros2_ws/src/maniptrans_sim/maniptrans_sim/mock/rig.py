@@ -67,6 +67,11 @@ class MockRigConfig:
     faults: tuple[str, ...] = ()  # armed at start
     fault_log: str | None = None  # JSON-lines file of fault events (None: in memory only)
     seed: int = 0  # seed of the random link faults
+    # Reply deadline [s] written into the drivers' endpoint parameters. The emulators answer from
+    # Python threads that share the CPU with the twin (and, on a CI box, with everything else),
+    # so a reply can be tens of ms late where the devices' firmware is not; a silent device is
+    # still detected (a few missed deadlines in a row). Hardware configs keep their own deadline.
+    driver_timeout: float = 0.25
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -77,6 +82,8 @@ class MockRigConfig:
                 raise MockRigError(f"arm_ports has no entry for side {s!r}: {self.arm_ports}")
         if self.speed < 0:
             raise MockRigError(f"speed must be >= 0, got {self.speed}")
+        if not self.driver_timeout > 0:
+            raise MockRigError(f"driver_timeout must be > 0 s, got {self.driver_timeout}")
 
 
 @dataclass(frozen=True)
@@ -199,16 +206,19 @@ class MockRig:
         }
 
     def driver_parameters(self) -> dict[str, Any]:
-        """``{<side>_realman_driver: {ros__parameters: ...}, <side>_inspire_driver: ...}``."""
+        """``{<side>_realman_driver: {ros__parameters: ...}, <side>_inspire_driver: ...}``:
+        endpoints and the reply deadline ``driver_timeout`` [s]."""
         out: dict[str, Any] = {}
         for s, e in self.endpoints().items():
+            timeout = self.config.driver_timeout
             out[f"{s}_realman_driver"] = {
-                "ros__parameters": {"host": e.arm_host, "port": e.arm_port}
+                "ros__parameters": {"host": e.arm_host, "port": e.arm_port, "timeout": timeout}
             }
             hand: dict[str, Any] = {
                 "port": e.hand_port,
                 "protocol": e.hand_protocol,
                 "baudrate": e.hand_baudrate,
+                "timeout": timeout,
             }
             if e.hand_tcp_port is not None:
                 hand.update(tcp_host=e.arm_host, tcp_port=e.hand_tcp_port)
