@@ -57,6 +57,18 @@ def test_without_mock_the_drivers_use_their_hardware_parameters():
     assert params["port"] == 8080 and params["host"]
 
 
+def test_only_the_recorder_runs_niced_so_the_real_time_loops_keep_the_cpu(tmp_path):
+    from maniptrans_bringup.procs import command_line
+
+    g = _graph()
+    argv = command_line(g["bag_recorder"], "/x/bag_recorder", tmp_path)
+    assert argv[:3] == ["nice", "-n", str(g["bag_recorder"].nice)] and g["bag_recorder"].nice > 0
+    assert argv[3] == "/x/bag_recorder"
+    for name in ("mock_rig", "trajectory_player", "left_realman_driver", "right_inspire_driver"):
+        assert g[name].nice == 0
+        assert command_line(g[name], f"/x/{name}", tmp_path)[0] == f"/x/{name}"
+
+
 def test_record_false_drops_the_recorder_and_rate_reaches_the_player():
     g = _graph(record=False, rate=0.5, loop=True)
     assert "bag_recorder" not in g

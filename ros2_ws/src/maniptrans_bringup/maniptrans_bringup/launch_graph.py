@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from maniptrans_bringup.procs import nice_prefix
 from maniptrans_bringup.specs import NodeSpec, ReplayArgs, build_graph
 
 ARG_HELP = {
@@ -51,6 +52,7 @@ def node_action(spec: NodeSpec):
         remappings=list(spec.remappings),
         arguments=list(spec.arguments),
         output="screen",
+        prefix=" ".join(nice_prefix(spec)) or None,
     )
 
 

@@ -89,8 +89,14 @@ def ros_arguments(spec: NodeSpec, params_dir: Path) -> list[str]:
 
 
 def command_line(spec: NodeSpec, executable_path: str, params_dir: Path) -> list[str]:
-    """The full argv that starts ``spec``."""
-    return [executable_path, *spec.arguments, *ros_arguments(spec, params_dir)]
+    """The full argv that starts ``spec`` (behind ``nice -n`` when the spec asks for it)."""
+    argv = [executable_path, *spec.arguments, *ros_arguments(spec, params_dir)]
+    return [*nice_prefix(spec), *argv]
+
+
+def nice_prefix(spec: NodeSpec) -> list[str]:
+    """``["nice", "-n", "<n>"]`` for a spec with a niceness, else ``[]``."""
+    return ["nice", "-n", str(spec.nice)] if spec.nice else []
 
 
 @dataclass
