@@ -10,10 +10,14 @@ Pure module (numpy, rosbags, the description's kinematics). From a bag of a repl
 * E_t, E_r: object translation [m] / rotation [rad] error, sim reference vs the twin's object
   (``/mock/objects/<name>/pose``), when an object was simulated;
 * command-period jitter per command topic [s] and end-to-end latency, sim frame stamp -> command
-  received on the wire side (the recorder's receive time) [s].
+  received on the wire side (the recorder's receive time; the recorder runs at a lower CPU
+  priority, so this is an upper bound) [s].
 
-Every reference is sampled zero-order-hold at the measured sample's receive time, so servo lag
-and pipeline delay are part of the errors (as a user sees them).
+Samples are placed on the publishers' clock: a message's header stamp (the measurement time of a
+measured state, the sim frame's time of a command or sim topic), or the recorder's receive time
+for a topic without stamps. Every reference is sampled zero-order-hold at the measured sample's
+time, so servo lag and pipeline delay are part of the errors (as a user sees them), while the
+recorder's own scheduling is not.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ class Series:
 
     Attributes:
         t: (N,) receive time [s since epoch] (bag time).
-        stamp: (N,) header stamp [s since epoch].
+        stamp: (N,) header stamp [s since epoch] (0 where the publisher set none).
         names: joint names of the first message (JointState) or [] (poses).
         values: (N, J) positions [rad] (JointState) or (N, 7) pose x y z qx qy qz qw.
         frame_id: header frame of the first message.
@@ -55,13 +59,20 @@ class Series:
     def __len__(self) -> int:
         return int(self.t.size)
 
+    @property
+    def time(self) -> np.ndarray:
+        """(N,) sample time [s since epoch]: the header stamps when every sample has one (the
+        publisher's clock), else the receive times."""
+        return self.stamp if self.stamp.size and bool(np.all(self.stamp > 0)) else self.t
+
     def within(self, windows: list[tuple[float, float]] | None) -> Series:
-        """The samples received inside ``windows`` ([t0, t1] pairs); all if None."""
+        """The samples whose ``time`` is inside ``windows`` ([t0, t1] pairs); all if None."""
         if windows is None:
             return self
         keep = np.zeros(len(self), dtype=bool)
+        time = self.time
         for t0, t1 in windows:
-            keep |= (self.t >= t0) & (self.t <= t1)
+            keep |= (time >= t0) & (time <= t1)
         return Series(self.t[keep], self.stamp[keep], self.names, self.values[keep], self.frame_id)
 
     def columns(self, names: list[str]) -> np.ndarray:
@@ -103,6 +114,8 @@ def load_replay(path: str | Path) -> Replay:
         msg = store.deserialize_cdr(bytes(raw), msgtype)
         t = t_ns * 1e-9
         if msgtype == DIAGNOSTIC_ARRAY:
+            stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+            t = stamp if stamp > 0 else t  # the publisher's clock, like every other series
             for st in msg.status:
                 rep.diagnostics.append(
                     (t, st.name, int(st.level), {kv.key: kv.value for kv in st.values})
@@ -123,6 +136,8 @@ def load_replay(path: str | Path) -> Replay:
             continue
         rows.setdefault(topic, []).append((t, stamp, vals))
     for topic, r in rows.items():
+        if all(x[1] > 0 for x in r):
+            r.sort(key=lambda x: x[1])  # on the publisher's clock (see Series.time)
         rep.series[topic] = Series(
             t=np.array([x[0] for x in r]),
             stamp=np.array([x[1] for x in r]),
@@ -156,7 +171,7 @@ def joint_tracking(cmd: Series, meas: Series) -> dict[str, Any]:
     """Per-joint command-vs-measured error [rad] at the measured samples."""
     names = cmd.names or meas.names
     m = meas.columns(names)
-    inside, ref = zoh(cmd.t, cmd.columns(names), meas.t)
+    inside, ref = zoh(cmd.time, cmd.columns(names), meas.time)
     err = m[inside] - ref  # (n, J)
     per_joint = {n: _stats(err[:, j]) for j, n in enumerate(names)}
     overall = _stats(err.ravel())
@@ -164,7 +179,7 @@ def joint_tracking(cmd: Series, meas: Series) -> dict[str, Any]:
         "joints": per_joint,
         "rms": overall["rms"],
         "max": overall["max"],
-        "t": meas.t[inside],
+        "t": meas.time[inside],
         "err": err,
         "cmd": ref,
         "meas": m[inside],
@@ -208,7 +223,7 @@ def fingertip_error(sim: Series, meas_hand: Series, side: str) -> dict[str, Any]
 
     kin = HandTips(side)
     q_act = meas_hand.columns(list(actuator_names(side)))  # type: ignore[arg-type]
-    inside, q_sim = zoh(sim.t, sim.columns(kin.names), meas_hand.t)
+    inside, q_sim = zoh(sim.time, sim.columns(kin.names), meas_hand.time)
     q_real = actuators_to_sim_joints(side, q_act[inside])  # type: ignore[arg-type]
     d = np.linalg.norm(kin.tips(q_real) - kin.tips(q_sim), axis=2)  # (n, 5)
     per_sample = d.mean(axis=1)
@@ -218,7 +233,7 @@ def fingertip_error(sim: Series, meas_hand: Series, side: str) -> dict[str, Any]
         "mean": _stats(per_sample)["mean"],
         "max": _stats(d.ravel())["max"],
         "per_tip_rms": {n: _stats(d[:, i])["rms"] for i, n in enumerate(tips)},
-        "t": meas_hand.t[inside],
+        "t": meas_hand.time[inside],
         "err": per_sample,
     }
 
@@ -243,7 +258,7 @@ def wrist_error(sim_wrist: Series, meas_arm: Series, side: str, calib) -> dict[s
     from maniptrans_description.rm75 import joint_names, mdh_fk
 
     q = meas_arm.columns(list(joint_names(side)))  # type: ignore[arg-type]
-    inside, target = zoh(sim_wrist.t, sim_wrist.values, meas_arm.t)
+    inside, target = zoh(sim_wrist.time, sim_wrist.values, meas_arm.time)
     T_target = calib.T_world_sim @ _pose_to_matrix(target)
     base, mount = calib.T_world_armbase[side], calib.T_flange_hand[side]
     T_real = np.stack([base @ mdh_fk(calib.arm_variant, qi) @ mount for qi in q[inside]])
@@ -254,7 +269,7 @@ def wrist_error(sim_wrist: Series, meas_arm: Series, side: str, calib) -> dict[s
     return {
         "position": _stats(pos),
         "rotation": _stats(rot),
-        "t": meas_arm.t[inside],
+        "t": meas_arm.time[inside],
         "pos_err": pos,
         "rot_err": rot,
     }
@@ -263,18 +278,25 @@ def wrist_error(sim_wrist: Series, meas_arm: Series, side: str, calib) -> dict[s
 def object_error(ref: Series, twin: Series, calib) -> dict[str, Any]:
     """E_t [m], E_r [rad]: sim reference (mapped by ``T_world_sim`` unless the twin reports in
     the sim frame) vs the twin's object."""
-    inside, target = zoh(ref.t, ref.values, twin.t)
+    inside, target = zoh(ref.time, ref.values, twin.time)
     T_ref = _pose_to_matrix(target)
     if twin.frame_id not in ("sim", "sim_world"):
         T_ref = calib.T_world_sim @ T_ref
     T_twin = _pose_to_matrix(twin.values[inside])
     e_t = np.linalg.norm(T_ref[:, :3, 3] - T_twin[:, :3, 3], axis=1)
     e_r = _rot_angle(T_ref[:, :3, :3], T_twin[:, :3, :3])
-    return {"E_t": _stats(e_t), "E_r": _stats(e_r), "t": twin.t[inside], "e_t": e_t, "e_r": e_r}
+    return {
+        "E_t": _stats(e_t),
+        "E_r": _stats(e_r),
+        "t": twin.time[inside],
+        "e_t": e_t,
+        "e_r": e_r,
+    }
 
 
 def period_jitter(s: Series) -> dict[str, float]:
-    """Inter-arrival statistics of a topic [s]: median period, std, p99 |period − median|."""
+    """Period statistics of a topic on its publisher's clock [s]: median period, std, p99
+    |period − median|."""
     if len(s) < 3:
         return {
             "rate_hz": float("nan"),
@@ -283,7 +305,7 @@ def period_jitter(s: Series) -> dict[str, float]:
             "p99_dev": float("nan"),
             "n": len(s),
         }
-    dt = np.diff(s.t)
+    dt = np.diff(s.time)
     med = float(np.median(dt))
     return {
         "rate_hz": 1.0 / med if med > 0 else float("inf"),
