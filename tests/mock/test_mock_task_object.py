@@ -50,3 +50,17 @@ def test_task_object_is_placed_through_the_rig_calibration_and_rests_on_the_tabl
     pose = twin.object_poses()[spec.name]
     assert pose[2] == pytest.approx(0.02, abs=0.004)  # fell onto the table top (z = 0)
     assert pose[:2] == pytest.approx(expected[:2], abs=0.01)
+
+
+def test_the_twins_object_has_the_players_name_so_their_poses_pair_up(tmp_path) -> None:
+    from dataclasses import replace
+
+    from maniptrans_sim.player_source import load_source
+    from maniptrans_sim.task_file import load_task
+
+    path = _task(tmp_path, [0.05, -0.1, 0.1])
+    task = load_task(path)
+    save_task(replace(task, info=replace(task.info, oid_rh="box")), tmp_path / "cube_rh")
+    (spec,) = task_objects(path)
+    assert spec.name == "box"
+    assert set(load_source(path).objects) == {spec.name}
