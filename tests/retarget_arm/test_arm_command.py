@@ -128,13 +128,12 @@ def test_the_first_command_is_the_full_solution_of_the_first_frame_found_from_th
     out = s.on_wrist(pos[0], quat[0], T0, T0, monotonic=0.0)
     assert out.reason == "ok"
     np.testing.assert_allclose(kin.flange_pose(out.command), kin.flange_pose(Q[0]), atol=2e-4)
-    # while the player re-sends the first frame (the drivers soft-start meanwhile), the command
-    # stays put: its redundancy already sits where the posture pull takes it
-    held = [
-        s.on_wrist(pos[0], quat[0], T0 + k * DT / 10, T0 + k * DT / 10, k * DT / 10).command
-        for k in range(1, 120)
-    ]
-    assert np.abs(np.array(held) - out.command).max() < 2e-3
+    # its redundancy already sits where the stream's posture pull would take it, so streaming
+    # starts without a self-motion catch-up
+    from maniptrans_retarget.arm_ik import IkStream
+
+    settle = IkStream(ik, out.command).step(kin.flange_pose(Q[0]), 1.0 / ik.config.posture_gain)
+    assert np.abs(settle.posture_step).max() < 1e-3
     s = ArmCommandStreamer(ik, targets)
     s.set_measured(measured)
     out = s.on_wrist(pos[0], quat[0], T0, T0, monotonic=0.0)
@@ -145,6 +144,31 @@ def test_the_first_command_is_the_full_solution_of_the_first_frame_found_from_th
         assert np.all(np.abs(nxt.command - prev) <= ik.max_velocity * DT + 1e-9)  # streamed
         prev = nxt.command
     assert s.report(monotonic=119 * DT)[2]["started_from"] == "measured joint state"
+
+
+def test_a_repeated_pose_repeats_the_command_so_a_held_replay_holds_the_arm(kin, streamer_parts):
+    # the player re-sends the frame it holds at (a fault elsewhere): the arm must stand still,
+    # not wander along its self-motion toward the posture while the wrist target stands
+    ik, targets = streamer_parts
+    Q = _path(60)
+    pos, quat = _wrists(kin, targets, Q)
+    s = ArmCommandStreamer(ik, targets, q_start=Q[0])
+    t = 0.0
+    for k in range(30):
+        last = s.on_wrist(pos[k], quat[k], T0 + t, T0 + t, monotonic=t).command
+        t += DT
+    for _ in range(90):  # 3 s held at frame 29, re-sent at 30 Hz
+        t += 1.0 / 30.0
+        out = s.on_wrist(pos[29], quat[29], T0 + t, T0 + t, monotonic=t)
+        assert out.reason == "ok"
+        np.testing.assert_array_equal(out.command, last)
+    prev = last
+    for k in range(30, 60):  # resumes from rest, continuously
+        t += DT
+        out = s.on_wrist(pos[k], quat[k], T0 + t, T0 + t, monotonic=t)
+        assert out.reason == "ok"
+        assert np.all(np.abs(out.command - prev) <= ik.max_velocity * DT + 1e-9)
+        prev = out.command
 
 
 def test_a_first_frame_out_of_reach_is_approached_step_by_step_from_the_measured_arm(

@@ -5,7 +5,9 @@ out of order; map it to a flange target through the rig calibration; solve one s
 frame warm-started from the last command; decide what to command. A target the arm cannot reach
 at all (a one-off solve from the last command misses it too) is flagged with its residuals and,
 by default, the arm holds its last command; ``on_unreachable = "best"`` moves it (within the
-velocity limit) to the best reachable pose instead. Either way no streamed command jumps.
+velocity limit) to the best reachable pose instead. Either way no streamed command jumps. A pose
+repeated unchanged (the player re-sends the frame it waits or holds at) repeats the command: the
+redundancy moves toward the comfortable posture only while the wrist moves.
 
 The first pose of a stream (at start, or after a silence) is solved in full, seeded from where the
 arm stands: that command is where the drivers' soft start (a slow planned move) takes the arm, so
@@ -113,6 +115,7 @@ class ArmCommandStreamer:
         self._last_accept: float | None = None  # monotonic [s]
         self._last: IkResult | None = None
         self._last_reason = "waiting for input"
+        self._last_input: tuple[np.ndarray, np.ndarray] | None = None  # position, quaternion
         self._window = _Window()
         self.total_solved = 0
         self.total_rejected = 0
@@ -160,6 +163,16 @@ class ArmCommandStreamer:
             dt = min(stamp - self._last_stamp, self.config.max_dt)  # type: ignore[operator]
         self._last_stamp = stamp
         self._last_accept = mono
+        repeated = self._last_input is not None and all(
+            np.array_equal(a, b) for a, b in zip((p, quat), self._last_input, strict=True)
+        )
+        self._last_input = (p.copy(), quat.copy())
+        if repeated and not restart and self._last_reason == "ok" and self._last is not None:
+            # the same pose again (the player re-sends the frame it waits or holds at): keep the
+            # command, so the arm stands still rather than drifting along its self-motion
+            self.stream.hold()  # and resume from rest
+            self._account(self._last, "ok", 0.0)
+            return Outcome(self.stream.q.copy(), self._last, "ok")
 
         t0 = time.perf_counter()
         if restart:
