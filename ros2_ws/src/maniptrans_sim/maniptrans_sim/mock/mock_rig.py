@@ -40,7 +40,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "params_out": ("", "write the drivers' parameter YAML here (empty: do not)"),
     "task_path": ("", "transferred task whose object is placed in the twin (empty: none)"),
     "object_size": (0.03, "half-extent of the task object's box stand-in [m]"),
-    "driver_timeout": (0.25, "reply deadline written for the drivers [s] (emulators are slower)"),
+    "driver_timeout": (0.15, "reply deadline written for the drivers [s] (emulators are slower)"),
 }
 
 
