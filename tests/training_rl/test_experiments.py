@@ -47,7 +47,8 @@ def test_compare_trains_stage1_then_prints_the_four_method_table(tmp_path, capsy
 def test_ablations_write_a_table_and_side_by_side_learning_curves(tmp_path, capsys):
     out = tmp_path / "abl"
     stage1 = tmp_path / "cmp1"
-    assert main(["stage1", "--demos", "lift_box", "--out", str(stage1), "--iterations", "1"]) == 0
+    stage1_args = ["stage1", "--demos", "lift_box", "--out", str(stage1), "--iterations", "1"]
+    assert main([*stage1_args, "--num-envs", "4"]) == 0
     args = ["ablate", "--demo", "lift_box", "--variants", "full,no_gravity_relax"]
     assert main([*args, "--imitators", str(stage1), "--out", str(out), *TINY]) == 0
     png = (out / "ablations.png").read_bytes()
