@@ -57,16 +57,17 @@ def test_without_mock_the_drivers_use_their_hardware_parameters():
     assert params["port"] == 8080 and params["host"]
 
 
-def test_only_the_recorder_runs_niced_so_the_real_time_loops_keep_the_cpu(tmp_path):
+def test_device_loops_run_before_the_pipeline_and_the_recorder_after_it(tmp_path):
     from maniptrans_bringup.procs import command_line
 
     g = _graph()
+    nice = {name: spec.nice for name, spec in g.items()}
+    for name in ("mock_rig", "left_realman_driver", "right_inspire_driver"):
+        assert nice[name] < nice["trajectory_player"] == nice["left_arm_ik"] == 0
+    assert nice["bag_recorder"] > 0
     argv = command_line(g["bag_recorder"], "/x/bag_recorder", tmp_path)
-    assert argv[:3] == ["nice", "-n", str(g["bag_recorder"].nice)] and g["bag_recorder"].nice > 0
-    assert argv[3] == "/x/bag_recorder"
-    for name in ("mock_rig", "trajectory_player", "left_realman_driver", "right_inspire_driver"):
-        assert g[name].nice == 0
-        assert command_line(g[name], f"/x/{name}", tmp_path)[0] == f"/x/{name}"
+    assert argv[:4] == ["nice", "-n", str(nice["bag_recorder"]), "/x/bag_recorder"]
+    assert command_line(g["left_arm_ik"], "/x/arm_ik", tmp_path)[0] == "/x/arm_ik"
 
 
 def test_record_false_drops_the_recorder_and_rate_reaches_the_player():
