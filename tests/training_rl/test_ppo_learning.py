@@ -61,8 +61,7 @@ def test_env_check_names_a_missing_group_and_a_bad_shape():
     class Bad(PointMassEnv):
         def get_observations(self):
             obs = super().get_observations()
-            obs["policy"] = torch.zeros(4, 3, 2)[:, :, 0][:, :2].unsqueeze(-1).squeeze(-1)
-            obs["reference_action"] = torch.zeros(4, 5)
+            obs["reference_action"] = torch.zeros(4, 5)  # 5 != num_actions (2)
             return obs
 
     with pytest.raises(TrainingError, match="reference_action"):
