@@ -93,7 +93,7 @@ def stage1_preset(preset: Preset = "cpu") -> Stage1Config:
 
 @dataclass(frozen=True)
 class Stage1Config:
-    """Stage-1 settings.
+    """Stage-1 settings; the defaults are the paper's, :func:`stage1_preset` gives the CPU ones.
 
     Attributes:
         train: PPO, network and run settings (``run.num_envs`` split evenly over demos).
@@ -112,8 +112,8 @@ class Stage1Config:
             by the number of environments: the schedule then does not depend on how many run.
     """
 
-    train: TrainConfig = field(default_factory=lambda: train_preset(1))
-    prior: Literal["none", "reference"] = "reference"
+    train: TrainConfig = field(default_factory=lambda: train_preset(1, "paper"))
+    prior: Literal["none", "reference"] = "none"
     prior_scale: float = RESIDUAL_SCALE
     mirror: bool = True
     rsi: bool = True
@@ -123,7 +123,8 @@ class Stage1Config:
 
 @dataclass(frozen=True)
 class Stage2Config:
-    """Stage-2 settings and the ablation switches (paper, Sec. 4.4).
+    """Stage-2 settings and the ablation switches (paper, Sec. 4.4); the defaults are the
+    paper's (``train_preset(2, "cpu")`` for the CPU-sized training settings).
 
     Attributes:
         train: PPO, network (residual head near zero) and run settings.
@@ -139,7 +140,7 @@ class Stage2Config:
             (see :class:`Stage1Config`).
     """
 
-    train: TrainConfig = field(default_factory=lambda: train_preset(2))
+    train: TrainConfig = field(default_factory=lambda: train_preset(2, "paper"))
     base: Base = "imitator"
     residual_scale: float = RESIDUAL_SCALE
     physics: PhysicsCurriculum = field(default_factory=PhysicsCurriculum)
@@ -338,7 +339,7 @@ RESIDUAL_GROUPS = {"actor": ["policy", "base_action"], "critic": ["critic", "bas
 def train_stage2(
     demo: Demo,
     out_dir: str | Path,
-    cfg: Stage2Config = Stage2Config(),
+    cfg: Stage2Config | None = None,
     imitators: dict[str, Path] | None = None,
     callback: Callable[[IterationStats], None] | None = None,
     reference=None,
@@ -349,6 +350,7 @@ def train_stage2(
     ``imitators``: per side, the stage-1 checkpoints (copied into ``out_dir``); ``reference``:
     the demo's precomputed reference; ``sequence``: how to load the demo again (for rollouts).
     """
+    cfg = cfg or Stage2Config(train=train_preset(2, "cpu"))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     local: dict[str, Path] = {}
