@@ -55,8 +55,8 @@ def test_a_resumed_ray_run_skips_finished_sequences_and_reports_failures(tmp_pat
     stamp = (seq_dir / "rollouts.hdf5").stat().st_mtime_ns
     assert not any(p.name.startswith(".") for p in seq_dir.parent.iterdir())
 
-    again = run_transfer(seqs[:1], tmp_path, _tiny_stage2_json(), retries=0, num_cpus=2)
-    assert again[0]["status"] == "skipped"
+    again = run_transfer(seqs, tmp_path, _tiny_stage2_json(), retries=0, num_cpus=2)
+    assert [r["status"] for r in again] == ["skipped", "failed"]  # only the failed one reran
     assert (seq_dir / "rollouts.hdf5").stat().st_mtime_ns == stamp
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["lift_box"]["status"] == "done"  # a skip keeps the finished record

@@ -150,6 +150,21 @@ def run_transfer(
         TransferJob(s, str(out.resolve()), stage2_json, tuple(sorted((imitators or {}).items())))
         for s in sequences
     ]
+    rows: list[dict[str, Any]] = []
+    todo = []
+    for j in jobs:  # finished sequences are skipped here already (no Ray start for them)
+        try:
+            final = sequence_dir(out, load_sequence(j.sequence))
+        except TrainingError:
+            final = None  # the job itself reports the error, after its retries
+        if final is not None and final.is_dir():
+            rows.append({"sequence": j.sequence, "status": "skipped", "dir": str(final)})
+        else:
+            todo.append(j)
+    _merge_results(out, rows)
+    order = {s: i for i, s in enumerate(sequences)}
+    if not todo:
+        return sorted(rows, key=lambda r: order[r["sequence"]])
     started_here = not ray.is_initialized()
     if started_here:
         if ray_address == "local":
@@ -163,8 +178,7 @@ def run_transfer(
             ray.init(address=ray_address, log_to_driver=False)
     try:
         remote = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(transfer_one)
-        refs = {remote.remote(j): j for j in jobs}
-        rows = []
+        refs = {remote.remote(j): j for j in todo}
         pending = list(refs)
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
@@ -176,7 +190,6 @@ def run_transfer(
                 row = {"sequence": job.sequence, "status": "failed", "error": str(cause)[-500:]}
             rows.append(row)
             _merge_results(out, [row])
-        order = {s: i for i, s in enumerate(sequences)}
         return sorted(rows, key=lambda r: order[r["sequence"]])
     finally:
         if started_here:
