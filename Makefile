@@ -52,7 +52,8 @@ models: build  ## regenerate the robot models (URDF, MJCF, doc picture) from the
 
 default-task: build  ## regenerate the committed default transferred task (Retarget-only lift_box, placed on the rig)
 	rm -rf ros2_ws/src/maniptrans_bringup/tasks/default/lift_box_bih
-	$(ENV) maniptrans-train export --task lift_box --seed 0 --on-rig --out ros2_ws/src/maniptrans_bringup/tasks/default
+	$(ENV) maniptrans-train export --task lift_box --seed 0 --on-rig \
+	  --start-frame 6 --lift 0.005 --out ros2_ws/src/maniptrans_bringup/tasks/default
 
 clean:  ## remove build products (keeps .venv)
 	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log env.sh .venv/.stamps/colcon

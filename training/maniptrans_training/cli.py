@@ -128,11 +128,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from maniptrans_training.export import export_task, record_to_task
+    from maniptrans_training.export import export_task, lift_task, record_to_task, trim_task
 
     demo = _demo(args)
     _, rec, m = _rollout_one(demo, args.stage, progress=True)
-    task = record_to_task(rec, demo, name=args.name)
+    task = lift_task(
+        trim_task(record_to_task(rec, demo, name=args.name), args.start_frame), args.lift
+    )
     path = export_task(task, demo, args.out)
     size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     print(format_table({f"Retarget-only {demo.name}": summarize([m])}))
@@ -178,6 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="sequence name (default: the task's)")
     p.add_argument("--on-rig", action="store_true", help="place the task within the arms' reach")
     p.add_argument("--rig", type=Path, help="rig calibration YAML (default: the description's)")
+    p.add_argument(
+        "--start-frame",
+        type=int,
+        default=0,
+        help="drop the frames before this one (e.g. the reset frames before contacts settle)",
+    )
+    p.add_argument(
+        "--lift", type=float, default=0.0, help="raise hands and objects by this much [m]"
+    )
     p.set_defaults(fn=cmd_export)
 
     p = sub.add_parser("demo", help="write a scripted demo as .npz")

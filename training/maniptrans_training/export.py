@@ -8,6 +8,7 @@ referenced by ``obj_rh_path`` / ``obj_lh_path`` relative to the sequence folder)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,14 @@ from maniptrans_training.demo import Demo
 from maniptrans_training.errors import TrainingError
 from maniptrans_training.rollout import RolloutRecord
 
-__all__ = ["export_task", "import_task", "record_to_task", "sequence_name"]
+__all__ = [
+    "export_task",
+    "import_task",
+    "lift_task",
+    "record_to_task",
+    "sequence_name",
+    "trim_task",
+]
 
 
 def sequence_name(name: str, sides: tuple[str, ...]) -> str:
@@ -95,6 +103,60 @@ def record_to_task(
         actions=record.actions.astype(dtype),
         rollout=rollout,
     )
+
+
+def trim_task(task: TransferredTask, start: int) -> TransferredTask:
+    """``task`` from frame ``start`` on (per-frame arrays cut alike; ``start_frame`` += start).
+
+    Used to drop a rollout's reset frames: frame 0 of a rollout is the environment's reset pose,
+    taken before any physics, where contacts are not yet resolved (hands may start inside the
+    table).
+    """
+    T = task.num_frames
+    if not 0 <= start < T:
+        raise TrainingError(f"start frame: expected 0 <= start < {T} frames, found {start}")
+    if start == 0:
+        return task
+
+    def cut(a: np.ndarray) -> np.ndarray:
+        return a[start:] if a.ndim >= 1 and a.shape[0] == T else a
+
+    hands = {
+        s: HandTrack(
+            q=cut(h.q),
+            dq=cut(h.dq),
+            state=cut(h.state),
+            state_manip_obj=cut(h.state_manip_obj),
+            tip_force=cut(h.tip_force),
+        )
+        for s, h in task.hands.items()
+    }
+    info = replace(task.info, seq_len=T - start, start_frame=task.info.start_frame + start)
+    return replace(
+        task,
+        info=info,
+        hands=hands,
+        reward=cut(task.reward),
+        actions=cut(task.actions),
+        extra={k: cut(v) for k, v in task.extra.items()},
+    )
+
+
+def lift_task(task: TransferredTask, dz: float) -> TransferredTask:
+    """``task`` with every hand base and object raised by ``dz`` [m] (sim z axis).
+
+    A stiff position-controlled arm presses a hand that rests on the table into it, unlike the
+    training sim's soft wrist tracker; a few millimetres of lift keep the replay clear.
+    """
+    if not np.isfinite(dz):
+        raise TrainingError(f"lift: expected a finite height [m], found {dz}")
+    hands = {}
+    for s, h in task.hands.items():
+        state, obj = h.state.copy(), h.state_manip_obj.copy()
+        state[:, 2] += dz
+        obj[:, 2] += dz
+        hands[s] = replace(h, state=state, state_manip_obj=obj)
+    return replace(task, hands=hands)
 
 
 def export_task(task: TransferredTask, demo: Demo, out_dir: str | Path) -> Path:
