@@ -120,6 +120,9 @@ class InspireHandDevice:
             idx = range(HAND_DOF) if actuator is None else [actuator]
             for i in idx:
                 self._v["ERROR"][i] |= 1 << bit
+                if (1 << bit) & ERROR_OVER_TEMPERATURE:
+                    # the reading that raised the bit is visible at once, not at the next tick
+                    self._v["TEMP"][i] = self.config.over_temperature
 
     def _set(self, block: Block, index: int, value: int) -> None:
         name = block.name
