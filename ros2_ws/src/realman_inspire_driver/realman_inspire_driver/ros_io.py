@@ -6,11 +6,14 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import rclpy
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
@@ -19,6 +22,7 @@ from std_srvs.srv import Trigger
 
 from realman_inspire_driver.device_driver import DeviceDriver, Measurement
 from realman_inspire_driver.diagnostics import flatten, order_command, summarize
+from realman_inspire_driver.errors import ConfigError
 from realman_inspire_driver.loop import RateLoop
 
 SERVICE_WAIT = 1.0  # [s] a service answers after the loop handled it, or says it is queued
@@ -168,3 +172,86 @@ def run_driver_node(make_node: Callable[[], Node], args: list[str] | None = None
         if node is not None:
             node.destroy_node()
         rclpy.try_shutdown()
+
+
+class DriverNode(Node):
+    """What the arm and hand driver nodes share: read-only parameters, the side and rate checks,
+    ``<side>/<part>/{command,joint_states}``, ``/diagnostics``, Trigger services, the fixed-rate
+    loop thread and the shutdown order. A subclass declares its parameters, builds its pure driver
+    and gate from them, and calls :meth:`start`.
+    """
+
+    def __init__(self, name: str, parameters: Mapping[str, Any]) -> None:
+        super().__init__(name)
+        self.params = {
+            key: self.declare_parameter(key, default).value for key, default in parameters.items()
+        }
+        self.add_on_set_parameters_callback(self._refuse_changes)
+        self.side = str(self.params["side"])
+        if self.side not in ("left", "right"):
+            raise ConfigError(f"parameter side must be 'left' or 'right', got {self.side!r}")
+        self.rate = float(self.params["rate_hz"])
+        if not self.rate > 0:
+            raise ConfigError(f"parameter rate_hz must be > 0, got {self.rate}")
+
+    def start(
+        self,
+        part: str,
+        driver: DeviceDriver,
+        joint_names: tuple[str, ...],
+        hardware_id: str,
+        part_services: Sequence[str],
+        summary: str,
+    ) -> None:
+        """Wire ``driver`` (the ``part``, "arm" or "hand", of this side) and start its loop.
+
+        ``part_services`` are driver requests served as ``<side>/<part>/<request>``; ``estop``
+        and ``estop_reset`` are always served (global names).
+        """
+        side = self.side
+        self.driver = driver
+        self.hardware_id = hardware_id
+        self.diag_name = f"{self.get_name()}: {side} {part}"
+        self.diag_every = max(1, round(self.rate / float(self.params["diagnostics_rate_hz"])))
+        self.pub_state = self.create_publisher(JointState, f"{side}/{part}/joint_states", 10)
+        self.pub_diag = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_subscription(
+            JointState, f"{side}/{part}/command", command_callback(driver, joint_names), 10
+        )
+        services = ReentrantCallbackGroup()
+        for request in part_services:
+            bind_trigger(self, f"{side}/{part}/{request}", driver, request, services)
+        for request in ("estop", "estop_reset"):
+            bind_trigger(self, request, driver, request, services)
+        self.log_changes = ChangeLogger(self.get_logger())
+        self.loop = RateLoop(self.rate, self._tick)
+        self.thread = LoopThread(self.loop)
+        self.thread.start()
+        self.get_logger().info(
+            f"{summary}, {self.rate:.0f} Hz; waiting for commands to soft-start"
+        )
+
+    def _refuse_changes(self, params) -> SetParametersResult:
+        names = ", ".join(p.name for p in params)
+        return SetParametersResult(
+            successful=False,
+            reason=f"driver parameters are read at start; restart to change {names}",
+        )
+
+    def _tick(self, now: float) -> None:
+        measurement = self.driver.tick(now)
+        self.log_changes.update(self.driver)
+        stamp = to_time(time.time())
+        if measurement is not None:
+            self.pub_state.publish(joint_state(measurement, stamp))
+        if (self.loop.stats.ticks - 1) % self.diag_every == 0:
+            self.pub_diag.publish(
+                diagnostics(self.diag_name, self.hardware_id, self.driver, self.loop, stamp)
+            )
+
+    def close(self) -> None:
+        """Stop the loop, then disconnect (the device keeps its last set-point); called before
+        the ROS context shuts down, so the loop never publishes into a dead context."""
+        if not self.thread.stop():
+            self.get_logger().warning("driver loop still busy after 5 s; closing anyway")
+        self.driver.disconnect(time.monotonic())
