@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -62,8 +61,10 @@ def test_node_turns_a_sim_hand_stream_into_commands_and_rejects_bad_messages(
     q = sweep_trajectory(kin.joint_lower, kin.joint_upper, 40, seed=4)
     names = list(kin.joint_names)
     for t in range(20):
+        # lock-step: every good frame must turn into a command (the node keeps only the newest
+        # 10 queued frames, so a burst on a loaded machine could legitimately drop stale ones)
         pub.publish(_state(names, q[t], f"good{t}"))
-        time.sleep(0.01)
+        wait_for(lambda t=t: f"good{t}" in commands, 10.0, f"the command for frame {t}", node)
     bad_names = [*names[:-1], "R_pinky_intermediate_joint"]
     pub.publish(_state(bad_names, q[20], "bad_names"))
     bad_value = q[21].copy()
