@@ -162,12 +162,16 @@ def test_inspire_driver_ramps_streams_and_one_estop_stops_both_drivers(
     states = Listener(peer, JointState, "/left/hand/joint_states")
     diags = Listener(peer, DiagnosticArray, "/diagnostics")
     hand.set_array("FORCE_ACT", [100] * 6)
-    assert wait_until(lambda: states.last is not None and states.last.effort[0] > 0.9, 10)
+    # wait for a state read after the write (the register may hold another value before it)
+    grams_100 = 100 * 9.80665e-3  # [N]
+    assert wait_until(
+        lambda: states.last is not None and abs(states.last.effort[0] - grams_100) < 1e-6, 10
+    )
     assert list(states.last.name) == [
         f"left_hand_{a}"
         for a in ("little", "ring", "middle", "index", "thumb_bend", "thumb_rotation")
     ]
-    np.testing.assert_allclose(states.last.effort, [100 * 9.80665e-3] * 6, rtol=1e-6)
+    np.testing.assert_allclose(states.last.effort, [grams_100] * 6, rtol=1e-6)
 
     hand_names = list(states.last.name)
     arm_names = [f"left_arm_joint_{i}" for i in range(1, 8)]
