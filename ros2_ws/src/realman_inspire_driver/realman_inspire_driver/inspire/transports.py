@@ -102,7 +102,25 @@ class _FramedTransport:
         self.link.close()
 
 
-class ModbusRtuTransport(_FramedTransport):
+class _ModbusTransport(_FramedTransport):
+    """Register access shared by the Modbus framings; a subclass supplies ``_transact``."""
+
+    def _transact(self, req: modbus_pdu.Request) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def read_array(self, array: regs.RegisterArray) -> tuple[int, ...]:
+        words = self._transact(modbus_pdu.read_request(array.address, array.n_registers))
+        return regs.from_registers(array, words)
+
+    def write_array(self, array: regs.RegisterArray, values: Sequence[int]) -> None:
+        words = regs.to_registers(array, regs.check_values(array, values))
+        self._transact(modbus_pdu.write_multiple_request(array.address, words))
+
+    def write_single(self, address: int, value: int) -> None:
+        self._transact(modbus_pdu.write_request(address, [value]))
+
+
+class ModbusRtuTransport(_ModbusTransport):
     """Modbus RTU over a serial link to slave ``slave``.
 
     Args:
@@ -159,19 +177,8 @@ class ModbusRtuTransport(_FramedTransport):
         self.stats.bytes_dropped += len(frame)
         return self.link.read_exact(modbus_rtu.HEAD_LENGTH, deadline)
 
-    def read_array(self, array: regs.RegisterArray) -> tuple[int, ...]:
-        words = self._transact(modbus_pdu.read_request(array.address, array.n_registers))
-        return regs.from_registers(array, words)
 
-    def write_array(self, array: regs.RegisterArray, values: Sequence[int]) -> None:
-        words = regs.to_registers(array, regs.check_values(array, values))
-        self._transact(modbus_pdu.write_multiple_request(array.address, words))
-
-    def write_single(self, address: int, value: int) -> None:
-        self._transact(modbus_pdu.write_request(address, [value]))
-
-
-class ModbusTcpTransport(_FramedTransport):
+class ModbusTcpTransport(_ModbusTransport):
     """Modbus TCP (MBAP framing) to unit ``unit``; stale replies of earlier transactions that
     arrive late are recognised by their transaction id and skipped."""
 
@@ -198,17 +205,6 @@ class ModbusTcpTransport(_FramedTransport):
         except (DeviceTimeoutError, FrameError, ModbusExceptionError) as exc:
             self._account(exc)
             raise
-
-    def read_array(self, array: regs.RegisterArray) -> tuple[int, ...]:
-        words = self._transact(modbus_pdu.read_request(array.address, array.n_registers))
-        return regs.from_registers(array, words)
-
-    def write_array(self, array: regs.RegisterArray, values: Sequence[int]) -> None:
-        words = regs.to_registers(array, regs.check_values(array, values))
-        self._transact(modbus_pdu.write_multiple_request(array.address, words))
-
-    def write_single(self, address: int, value: int) -> None:
-        self._transact(modbus_pdu.write_request(address, [value]))
 
 
 class NativeSerialTransport(_FramedTransport):
