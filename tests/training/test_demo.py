@@ -227,3 +227,19 @@ def test_reference_loader_refuses_pickles_and_missing_joints(tmp_path, demos):
         TrainingError, match=r"missing key 'wrist_rot' \(expected shape \(3, 3\)\)"
     ):
         load_reference_sequence(q, "right")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_scripted_hands_stay_above_the_table_in_every_frame(seed):
+    # a hand inside the table is no demonstration: the tracker would be pushed out of it and
+    # the rig's pre-flight check refuses such a task
+    from maniptrans_training.synthetic import TABLE_CLEARANCE
+
+    for task in TASKS:
+        demo = make_demo(task, seed)
+        for side, h in demo.hands.items():
+            lowest = h.keypoints[..., 2].min()
+            assert lowest >= TABLE_CLEARANCE - 1e-9, (task, side, lowest)
+        for o in demo.objects:  # objects start on the table top and never sink into it
+            z0 = (o.poses[0] @ np.c_[o.vertices, np.ones(len(o.vertices))].T)[2].min()
+            assert abs(z0) < 1e-6, (task, o.name, z0)

@@ -28,6 +28,7 @@ from maniptrans_training.rotations import pose_matrix, rot_x
 from maniptrans_training.skeleton import HandPose, HandSkeleton, keypoints_world
 
 PALM_POINT = np.array([-0.03, -0.085, 0.0])  # palm contact point in the wrist frame [m]
+TABLE_CLEARANCE = 0.01  # lowest hand keypoint above the table top in every frame [m]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,20 @@ def hand_rotation(fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
 def _wrist_for_contact(contact: np.ndarray, R: np.ndarray) -> np.ndarray:
     """Wrist position that puts :data:`PALM_POINT` at ``contact`` (T, 3) with rotation R."""
     return contact - np.einsum("...ij,j->...i", R, PALM_POINT)
+
+
+def _clear_of_table(
+    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: np.ndarray
+) -> np.ndarray:
+    """``pos`` raised so that no keypoint comes closer than :data:`TABLE_CLEARANCE` to the table.
+
+    A scripted grasp whose fingers point down can put the fingertips through the table top; a
+    human hand cannot be there, and a robot tracking it would be pushed out by the table. The
+    whole track moves up by the deficit, so the grasp lands higher on the object instead.
+    """
+    kp = keypoints_world(p.skeleton, HandPose.from_grip(grip), side, pos, R)
+    deficit = p.center[2] + TABLE_CLEARANCE - float(kp[..., 2].min())
+    return pos + np.array([0.0, 0.0, max(0.0, deficit)])
 
 
 def _mesh_box(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +122,11 @@ def lift_box(p: SceneParams, rng: np.random.Generator) -> Demo:
         contact = box0[:3, 3] + [0.0, sgn * (size[1] / 2 + 0.005), 0.0]
         contact = contact + np.outer(approach, [0.0, sgn * 0.08, 0.0]) + np.outer(lift, [0, 0, 1])
         Rt = np.broadcast_to(R, (n, 3, 3)).copy()
-        hands[side] = (_wrist_for_contact(contact, R), Rt, grip)
+        hands[side] = (
+            _clear_of_table(p, side, _wrist_for_contact(contact, R), Rt, grip),
+            Rt,
+            grip,
+        )
     T_r = pose_matrix(hands["right"][1], hands["right"][0])
     box = _carried(T_r, box0, grasp=int(1.0 * p.fps))
     verts, faces = _mesh_box(size)
@@ -151,7 +170,11 @@ def handover(p: SceneParams, rng: np.random.Generator) -> Demo:
             path[t < 1.7] = mid
         contact = path + gap + np.outer(away, [0.0, sgn * 0.10, 0.0])
         Rt = np.broadcast_to(R, (n, 3, 3)).copy()
-        hands[side] = (_wrist_for_contact(contact, R), Rt, grip)
+        hands[side] = (
+            _clear_of_table(p, side, _wrist_for_contact(contact, R), Rt, grip),
+            Rt,
+            grip,
+        )
     handover_i = int(2.0 * p.fps)
     T_r = pose_matrix(hands["right"][1], hands["right"][0])
     T_l = pose_matrix(hands["left"][1], hands["left"][0])
@@ -197,7 +220,11 @@ def pour(p: SceneParams, rng: np.random.Generator) -> Demo:
             Rt = np.broadcast_to(R0, (n, 3, 3)).copy()
             pivot = contact0 + shift
         contact = pivot + np.outer(away, [0.0, sgn * 0.10, 0.0])
-        hands[side] = (_wrist_for_contact(contact, Rt), Rt, grip)
+        hands[side] = (
+            _clear_of_table(p, side, _wrist_for_contact(contact, Rt), Rt, grip),
+            Rt,
+            grip,
+        )
     T_r = pose_matrix(hands["right"][1], hands["right"][0])
     T_l = pose_matrix(hands["left"][1], hands["left"][0])
     bottle = _carried(T_r, bottle0, grasp=grasp_i)
