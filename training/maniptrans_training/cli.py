@@ -60,6 +60,19 @@ def _add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mirror", action="store_true", help="swap left and right (mirror the demo)")
 
 
+def add_export_edits(p: argparse.ArgumentParser) -> None:
+    """``--start-frame`` / ``--lift``: the edits an export may make for replay on the rig."""
+    p.add_argument(
+        "--start-frame",
+        type=int,
+        default=0,
+        help="drop the frames before this one (e.g. the reset frames before contacts settle)",
+    )
+    p.add_argument(
+        "--lift", type=float, default=0.0, help="raise hands and objects by this much [m]"
+    )
+
+
 def cmd_retarget(args: argparse.Namespace) -> int:
     demo = _demo(args)
     demo = mirror_demo(demo) if args.mirror else demo
@@ -103,9 +116,10 @@ def cmd_rollout(args: argparse.Namespace) -> int:
     print(format_table({f"Retarget-only {demo.name}": summarize([m])}))
     print(f"termination rules first fired at frame {rec.failed_at} of {rec.num_frames}")
     if args.out:
-        from maniptrans_training.export import export_task, record_to_task
+        from maniptrans_training.export import export_task, lift_task, record_to_task, trim_task
 
-        path = export_task(record_to_task(rec, demo), demo, args.out)
+        task = lift_task(trim_task(record_to_task(rec, demo), args.start_frame), args.lift)
+        path = export_task(task, demo, args.out)
         print(f"wrote {path}")
     return 0
 
@@ -165,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(p)
     p.add_argument("--stage", choices=("imitation", "residual"), default="residual")
     p.add_argument("--out", type=Path, help="export the rollout to this folder")
+    add_export_edits(p)
     p.set_defaults(fn=cmd_rollout)
 
     p = sub.add_parser("evaluate", help="Retarget-only over tasks and seeds: the paper's table")
@@ -180,15 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="sequence name (default: the task's)")
     p.add_argument("--on-rig", action="store_true", help="place the task within the arms' reach")
     p.add_argument("--rig", type=Path, help="rig calibration YAML (default: the description's)")
-    p.add_argument(
-        "--start-frame",
-        type=int,
-        default=0,
-        help="drop the frames before this one (e.g. the reset frames before contacts settle)",
-    )
-    p.add_argument(
-        "--lift", type=float, default=0.0, help="raise hands and objects by this much [m]"
-    )
+    add_export_edits(p)
     p.set_defaults(fn=cmd_export)
 
     p = sub.add_parser("demo", help="write a scripted demo as .npz")

@@ -214,7 +214,9 @@ def cmd_rollout(args) -> int:
         import shutil
 
         shutil.rmtree(final)
-    export_atomically(record, demo, final)
+    export_atomically(
+        record, demo, final, getattr(args, "start_frame", 0), getattr(args, "lift", 0.0)
+    )
     print(f"exported {final} ({record.num_frames} frames)")
     return 0
 

@@ -137,16 +137,20 @@ def format_methods_table(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def export_atomically(record, demo, final: Path) -> Path:
+def export_atomically(record, demo, final: Path, start_frame: int = 0, lift: float = 0.0) -> Path:
     """Export ``record`` of ``demo`` to the sequence folder ``final`` (name ``<demo>_<kind>``)
-    through a temporary sibling folder renamed into place: it is complete or absent."""
-    from maniptrans_training.export import export_task, record_to_task
+    through a temporary sibling folder renamed into place: it is complete or absent.
+
+    ``start_frame`` / ``lift``: drop the first frames, raise hands and objects [m]
+    (``maniptrans_training.export.trim_task`` / ``lift_task``)."""
+    from maniptrans_training.export import export_task, lift_task, record_to_task, trim_task
 
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.tmp-"))
     try:
         task = record_to_task(record, demo, name=final.name.rsplit("_", 1)[0])
+        task = lift_task(trim_task(task, start_frame), lift)
         written = export_task(task, demo, tmp)
         os.replace(written, final)
     finally:
