@@ -61,3 +61,42 @@ def test_ablations_write_a_table_and_side_by_side_learning_curves(tmp_path, caps
 def test_an_unknown_demo_is_a_clear_error(tmp_path, capsys):
     assert main(["stage2", "--demo", "lift_bux", "--out", str(tmp_path), "--base", "zero"]) == 2
     assert "lift_bux" in capsys.readouterr().err
+
+
+def test_compare_in_two_worker_processes_gives_the_same_table(tmp_path):
+    # every (demo, method) job is seeded and independent: running them in parallel processes
+    # must not change a single number
+    from maniptrans_training.rl.config import replace_path
+    from maniptrans_training.rl.experiments import compare_methods
+    from maniptrans_training.rl.stages import (
+        Stage2Config,
+        stage1_preset,
+        train_preset,
+        train_stage1,
+    )
+    from maniptrans_training.synthetic import make_demo
+
+    demos = [make_demo("lift_box"), make_demo("pour")]
+    s1 = stage1_preset()
+    for key, value in (("train.run.iterations", 1), ("train.run.num_envs", 4)):
+        s1 = replace_path(s1, key, value)
+    imitators = {s: train_stage1(demos[:1], s, tmp_path / "s1", s1) for s in ("right", "left")}
+    cfg = Stage2Config(train=train_preset(2, "cpu"))
+    for key, value in (
+        ("train.run.iterations", 1),
+        ("train.run.num_envs", 4),
+        ("train.run.threads", 1),
+        ("train.ppo.num_steps_per_env", 4),
+        ("train.policy.actor_hidden", [16]),
+        ("train.policy.critic_hidden", [16]),
+    ):
+        cfg = replace_path(cfg, key, value)
+    methods = ("Retarget-only", "ManipTrans")
+    serial = compare_methods(demos, tmp_path / "a", cfg, imitators, methods, log=lambda _: None)
+    parallel = compare_methods(
+        demos, tmp_path / "b", cfg, imitators, methods, log=lambda _: None, jobs=2
+    )
+    assert serial == parallel
+    assert serial["ManipTrans"]["n"] == 2.0
+    table = (tmp_path / "b" / "methods.md").read_text()
+    assert "lift_box:" in table and "pour:" in table

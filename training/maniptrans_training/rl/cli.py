@@ -151,7 +151,9 @@ def cmd_compare(args) -> int:
     demos = _demos(args.demos)
     t0 = time.monotonic()
     imitators = _imitators_or_stage1(args, demos) if "ManipTrans" in methods else {}
-    rows = compare_methods(demos, args.out, _stage2_cfg(args), imitators, methods)
+    rows = compare_methods(
+        demos, args.out, _stage2_cfg(args), imitators, methods, jobs=max(1, args.jobs)
+    )
     print(format_methods_table(rows))
     print(f"total {time.monotonic() - t0:.0f} s; table in {Path(args.out) / 'methods.md'}")
     return 0
@@ -280,6 +282,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="Table 1: the four methods on a set of demos")
     p.add_argument("--demos", default="lift_box,handover,pour")
     p.add_argument("--methods", help="comma-separated subset of the four methods")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="(demo, method) trainings run at once in worker processes (2 on a 2-core machine)",
+    )
     p.add_argument("--out", required=True)
     _common(p, 2)
     p.set_defaults(fn=cmd_compare)

@@ -62,6 +62,53 @@ def evaluate_checkpoint(reference, cfg: Stage2Config, checkpoint: Path | None, i
     return evaluate_policy(reference, cfg, ComposedPolicy(reference, cfg, imitators, residual))[1]
 
 
+def run_method(
+    demo,
+    method: str,
+    out_dir: str | Path,
+    cfg: Stage2Config,
+    imitators: dict[str, Path],
+    log: Callable[[str], None] = print,
+    reference=None,
+) -> TaskMetrics:
+    """Train (if it learns) and evaluate one ``method`` on one ``demo``; one job of the table.
+
+    The run goes to ``out_dir/<demo>/<method>``; Retarget-only trains nothing.
+    """
+    reference = reference if reference is not None else make_reference(demo)
+    if method == "Retarget-only":
+        c = dataclasses.replace(cfg, base="reference")
+        return evaluate_checkpoint(reference, c, None, None)
+    if method not in METHOD_BASE:
+        raise TrainingError(f"unknown method {method!r}; choose from {list(METHODS)}")
+    c = dataclasses.replace(cfg, base=METHOD_BASE[method])
+    run = Path(out_dir) / demo.name / method.replace(" ", "").replace("+", "_")
+    ck = train_stage2(
+        demo,
+        run,
+        c,
+        imitators if c.base == "imitator" else None,
+        _every(10, f"{demo.name} {method}", log),
+        reference=reference,
+    )
+    local = {s: run / f"imitator_{s}.pt" for s in demo.sides}
+    return evaluate_checkpoint(reference, c, ck, local if c.base == "imitator" else None)
+
+
+def _method_job(demo, method, out_dir, cfg, imitators) -> TaskMetrics:
+    """:func:`run_method` in a worker process: one torch thread, output flushed per line."""
+    import functools
+
+    import torch
+
+    torch.set_num_threads(1)
+    cfg = dataclasses.replace(
+        cfg,
+        train=dataclasses.replace(cfg.train, run=dataclasses.replace(cfg.train.run, threads=1)),
+    )
+    return run_method(demo, method, out_dir, cfg, imitators, functools.partial(print, flush=True))
+
+
 def compare_methods(
     demos: Sequence,
     out_dir: str | Path,
@@ -69,43 +116,56 @@ def compare_methods(
     imitators: dict[str, Path],
     methods: Sequence[str] = METHODS,
     log: Callable[[str], None] = print,
+    jobs: int = 1,
 ) -> dict[str, dict[str, float]]:
-    """Train and evaluate ``methods`` on every demo; writes ``methods.json`` and ``.md``."""
+    """Train and evaluate ``methods`` on every demo; writes ``methods.json`` and ``.md``.
+
+    Every (demo, method) pair is an independent job; ``jobs`` > 1 runs that many at once in
+    worker processes (one torch thread each), which on a small CPU machine nearly multiplies
+    the throughput since an environment step is single-threaded Python and MuJoCo.
+    """
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise TrainingError(f"unknown method(s) {unknown}; choose from {list(METHODS)}")
     out = Path(out_dir)
-    per_method: dict[str, list[TaskMetrics]] = {m: [] for m in methods}
-    for demo in demos:
-        reference = make_reference(demo)
-        for m in methods:
-            if m == "Retarget-only":
-                c = dataclasses.replace(cfg, base="reference")
-                res = evaluate_checkpoint(reference, c, None, None)
-            elif m in METHOD_BASE:
-                c = dataclasses.replace(cfg, base=METHOD_BASE[m])
-                run = out / demo.name / m.replace(" ", "").replace("+", "_")
-                ck = train_stage2(
-                    demo,
-                    run,
-                    c,
-                    imitators if c.base == "imitator" else None,
-                    _every(10, f"{demo.name} {m}", log),
-                    reference=reference,
-                )
-                local = {s: run / f"imitator_{s}.pt" for s in demo.sides}
-                res = evaluate_checkpoint(
-                    reference, c, ck, local if c.base == "imitator" else None
-                )
-            else:
-                raise TrainingError(f"unknown method {m!r}; choose from {list(METHODS)}")
-            per_method[m].append(res)
-            o = res.overall
-            log(
-                f"{demo.name:>12} {m:<20} E_ft {o.E_ft:6.2f} cm  E_t {o.E_t:6.2f} cm  "
-                f"E_r {o.E_r:6.2f} deg  success {o.success}"
-            )
+    pairs = [(d, m) for d in demos for m in methods]
+    results: dict[tuple[str, str], TaskMetrics] = {}
+
+    def done(demo, m: str, res: TaskMetrics) -> None:
+        results[(demo.name, m)] = res
+        o = res.overall
+        log(
+            f"{demo.name:>12} {m:<20} E_ft {o.E_ft:6.2f} cm  E_t {o.E_t:6.2f} cm  "
+            f"E_r {o.E_r:6.2f} deg  success {o.success}"
+        )
+
+    if jobs <= 1:
+        for d, m in pairs:
+            done(d, m, run_method(d, m, out, cfg, imitators, log))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # the longest jobs first: learned methods before the untrained baseline
+        pairs.sort(key=lambda dm: dm[1] == "Retarget-only")
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            futures = {
+                pool.submit(_method_job, d, m, out, cfg, imitators): (d, m) for d, m in pairs
+            }
+            for f in as_completed(futures):
+                d, m = futures[f]
+                done(d, m, f.result())
+    per_method = {m: [results[(d.name, m)] for d in demos] for m in methods}
     rows = {m: summarize_method(r) for m, r in per_method.items()}
     out.mkdir(parents=True, exist_ok=True)
     (out / "methods.json").write_text(json.dumps(rows, indent=1, default=_nan_safe))
-    (out / "methods.md").write_text(format_methods_table(rows) + "\n")
+    parts = [format_methods_table(rows)]
+    if len(demos) > 1:
+        for d in demos:
+            per_demo = {m: summarize_method([results[(d.name, m)]]) for m in methods}
+            parts.append(f"{d.name}:\n{format_methods_table(per_demo)}")
+    (out / "methods.md").write_text("\n\n".join(parts) + "\n")
     return rows
 
 
