@@ -177,3 +177,33 @@ def test_frames_with_a_hand_deep_inside_the_table_are_refused_and_shallow_contac
     assert any("smallest clearance of the hand above the table" in n for n in notes)
     relaxed, _ = report.summary(max_table_penetration=0.02)
     assert not any("inside the table" in p for p in relaxed)
+
+
+def test_fingers_have_their_own_limit_and_only_overlapping_fingers_are_refused(kin, rig):
+    # fingers of two hands holding one object come close by design, the arms may not
+    q = {"left": np.array(COMFORTABLE_POSTURE), "right": np.array(COMFORTABLE_POSTURE)}
+    probe = ArmDistance(rig)
+    arms, fingers = probe.distances(q)
+    assert probe.distance(q) == pytest.approx(arms, abs=1e-9)
+    assert 0.1 < arms < 1.0 and 0.1 < fingers < 1.0
+    closed = {s: np.full(12, 1.0) for s in ("left", "right")}  # curled fingers move
+    assert probe.distances(q, closed)[1] != pytest.approx(fingers, abs=1e-4)
+    assert probe.distances(q, closed)[0] == pytest.approx(arms, abs=1e-9)
+    # a report whose arms stay 30 mm apart while fingers come to 5 mm, then overlap
+    from maniptrans_retarget.reach_check import ReachReport
+
+    n = 4
+    report = ReachReport(
+        frames=np.arange(n),
+        sides={},
+        arm_distance=np.full(n, 0.03),
+        T_world_sim=np.eye(4),
+        finger_distance=np.array([0.05, 0.005, -0.002, 0.01]),
+    )
+    problems, notes = report.summary()
+    assert problems == ["fingers closer than 0 mm to the other side in 1 frames: 2"]
+    assert any("finger to the other side -2.0 mm (frame 2)" in n for n in notes)
+    problems, _ = report.summary(min_finger_distance=0.008)
+    assert problems == ["fingers closer than 8 mm to the other side in 2 frames: 1-2"]
+    problems, _ = report.summary(min_distance=0.04)
+    assert any("arms closer than 40 mm in 4 frames" in p for p in problems)

@@ -64,9 +64,13 @@ class ReachReport:
     """Task frame index of each checked frame, (N,)."""
     sides: dict[str, SideReach]
     arm_distance: np.ndarray
-    """Minimum distance between the two arms (links and hands) [m], (N,); nan with one side."""
+    """Minimum distance between the two arms (links, hand bases) [m], (N,); nan with one side."""
     T_world_sim: np.ndarray
     notes: tuple[str, ...] = field(default=())
+    finger_distance: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Minimum distance between a finger of one hand and the other side (fingers, hand, arm)
+    [m], (N,); empty when not computed. Two hands on one object bring their fingers within
+    millimetres of each other by design, so fingers have their own, smaller, limit."""
     table_clearance: dict[str, np.ndarray] = field(default_factory=dict)
     """Per side, the smallest distance of its hand and forearm to the table [m], (N,); negative:
     inside the table by that much. Empty when not computed."""
@@ -87,11 +91,16 @@ class ReachReport:
         max_lag_position: float = 0.005,
         max_lag_rotation: float = math.radians(3.0),
         max_table_penetration: float = 0.005,
+        min_finger_distance: float = 0.0,
     ) -> tuple[list[str], list[str]]:
         """(problems, notes) as readable lines; no problems means fit for hardware.
 
         Args:
-            min_distance: closer arms than this [m] are a problem.
+            min_distance: closer arms than this [m] are a problem (arm links and hand bases:
+                the heavy, stiff parts).
+            min_finger_distance: a finger closer than this [m] to the other side is a problem;
+                the default 0 refuses overlapping collision shapes only (fingers of two hands
+                holding one object come that close by design).
             max_lag_position, max_lag_rotation: a reachable frame that the velocity-limited
                 stream misses by at most this much [m], [rad] is a note (the arm lags a little
                 behind a fast wrist), by more a problem.
@@ -158,6 +167,18 @@ class ReachReport:
                     f"arms closer than {1e3 * min_distance:.0f} mm in {close.size} frames: "
                     f"{_ranges(close)}"
                 )
+        if self.finger_distance.size and np.isfinite(self.finger_distance).any():
+            k = int(np.nanargmin(self.finger_distance))
+            notes.append(
+                f"minimum distance of a finger to the other side "
+                f"{1e3 * self.finger_distance[k]:.1f} mm (frame {self.frames[k]})"
+            )
+            close = self.frames[self.finger_distance < min_finger_distance]
+            if close.size:
+                problems.append(
+                    f"fingers closer than {1e3 * min_finger_distance:.0f} mm to the other side "
+                    f"in {close.size} frames: {_ranges(close)}"
+                )
         return problems, notes
 
     def to_json(self) -> dict:
@@ -166,6 +187,9 @@ class ReachReport:
             "frames": self.frames.tolist(),
             "T_world_sim": self.T_world_sim.tolist(),
             "arm_distance_m": [None if not math.isfinite(d) else d for d in self.arm_distance],
+            "finger_distance_m": [
+                None if not math.isfinite(d) else d for d in self.finger_distance
+            ],
             "table_clearance_m": {s: c.tolist() for s, c in self.table_clearance.items()},
             "sides": {
                 side: {
@@ -231,9 +255,16 @@ class ArmDistance:
             )
         left = [k for k, s in side_of.items() if s == "left"]
         right = [k for k, s in side_of.items() if s == "right"]
+        finger = [False] * len(geom.geometryObjects)
+        for k, obj in enumerate(geom.geometryObjects):
+            finger[k] = obj.name.startswith(tuple(_HAND_PREFIX.values())) and not any(
+                obj.name.startswith(f"{p}hand_base") for p in _HAND_PREFIX.values()
+            )
+        self._finger_pair = []
         for a in left:
             for b in right:
                 geom.addCollisionPair(pin.CollisionPair(a, b))
+                self._finger_pair.append(finger[a] or finger[b])
         self._arm_pairs = len(geom.collisionPairs)
         self._table_pairs: dict[str, list[int]] = {}
         table = _calibrated_table(geom, rig, pin)
@@ -257,10 +288,22 @@ class ArmDistance:
         q_arms: Mapping[str, np.ndarray],
         q_hands: Mapping[str, np.ndarray] | None = None,
     ) -> float:
-        """Minimum distance [m] between the sides (negative: the boxes overlap) for the arm
-        joint angles (7,) and, optionally, the 12 sim-hand joint angles of each side [rad]."""
-        results = self._distances(q_arms, q_hands)
-        return float(min(r.min_distance for r in results[: self._arm_pairs]))
+        """Minimum distance [m] between the sides' arm links and hand bases (negative: the
+        boxes overlap) for the arm joint angles (7,) and, optionally, the 12 sim-hand joint
+        angles of each side [rad]. :meth:`distances` adds the fingers' own distance."""
+        return self.distances(q_arms, q_hands)[0]
+
+    def distances(
+        self,
+        q_arms: Mapping[str, np.ndarray],
+        q_hands: Mapping[str, np.ndarray] | None = None,
+    ) -> tuple[float, float]:
+        """(arms, fingers): the minimum distance [m] between the sides without the fingers,
+        and the minimum over every pair with a finger of either hand in it."""
+        results = self._distances(q_arms, q_hands)[: self._arm_pairs]
+        arms = [r.min_distance for r, f in zip(results, self._finger_pair, strict=True) if not f]
+        fingers = [r.min_distance for r, f in zip(results, self._finger_pair, strict=True) if f]
+        return float(min(arms)), float(min(fingers, default=math.inf))
 
     def table_clearance(
         self,
@@ -349,6 +392,7 @@ def check_reach(
         ik = ArmIk(kin, ik_config or IkConfig())
         results[side] = _solve_side(ik, side, targets, TASK_DT * stride)
     distance = np.full(frames.size, np.nan)
+    finger_distance = np.full(frames.size, np.nan)
     clearance: dict[str, np.ndarray] = {}
     if distances or table:
         arms = ArmDistance(rig)
@@ -361,11 +405,18 @@ def check_reach(
                 q_hands = {s: np.asarray(hands[s])[frames[k]] for s in hands if s in SIDES}
             q_arms = {s: r.q[k] for s, r in results.items()}
             if both:
-                distance[k] = arms.distance(q_arms, q_hands)
+                distance[k], finger_distance[k] = arms.distances(q_arms, q_hands)
             if table:
                 for s, c in arms.table_clearance(q_arms, q_hands).items():
                     clearance[s][k] = c
-    return ReachReport(frames, results, distance, T_ws, table_clearance=clearance)
+    return ReachReport(
+        frames,
+        results,
+        distance,
+        T_ws,
+        table_clearance=clearance,
+        finger_distance=finger_distance if distances and len(results) == 2 else np.zeros(0),
+    )
 
 
 def _solve_side(ik: ArmIk, side: str, targets: np.ndarray, dt: float) -> SideReach:
@@ -501,7 +552,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibration", type=Path, help="rig YAML (default: the description's)")
     parser.add_argument("--rollout", help="rollout index or name (default: best reward)")
     parser.add_argument("--stride", type=int, default=1, help="check every N-th frame")
-    parser.add_argument("--min-distance", type=float, default=0.02, help="[m] between the arms")
+    parser.add_argument(
+        "--min-distance",
+        type=float,
+        default=0.02,
+        help="[m] between the arms (links and hand bases)",
+    )
+    parser.add_argument(
+        "--min-finger-distance",
+        type=float,
+        default=0.0,
+        help="[m] between a finger and the other side (0: no overlap; two hands on one "
+        "object bring their fingers close by design)",
+    )
     parser.add_argument(
         "--max-table-penetration",
         type=float,
@@ -533,7 +596,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     problems, notes = report.summary(
-        args.min_distance, max_table_penetration=args.max_table_penetration
+        args.min_distance,
+        max_table_penetration=args.max_table_penetration,
+        min_finger_distance=args.min_finger_distance,
     )
     for line in notes:
         print(line)
