@@ -178,3 +178,23 @@ def test_errors_count_only_while_the_player_was_playing(tmp_path):
     s = Series(np.arange(7.0), np.arange(7.0), [], np.zeros((7, 1)))
     assert s.within(win).t.tolist() == [2.0, 3.0, 4.0, 5.0, 6.0]
     assert playing_windows([(1.0, "x", 0, {})]) is None
+
+
+def test_the_report_counts_each_sides_safety_rejections_and_stops():
+    from maniptrans_bringup.report import diagnostics_summary, safety_counts
+
+    def arm(rejected: int, latches: str, events: str) -> dict[str, str]:
+        return {"rejected": str(rejected), "latches": latches, "events": events}
+
+    diags = [
+        (0.0, "left_realman_driver: left arm", 0, arm(0, "[]", '{"connected":1}')),
+        (1.0, "left_realman_driver: left arm", 1, arm(3, "[]", '{"connected":1,"fault":1}')),
+        (1.0, "left_inspire_driver: left hand", 0, arm(2, '["estop"]', "{}")),
+        (1.0, "right_realman_driver: right arm", 0, arm(0, "[]", '{"connected":1}')),
+        (1.0, "trajectory_player", 0, {"frame": "10"}),
+    ]
+    rep = {"diagnostics": diagnostics_summary(diags)}
+    assert rep["diagnostics"]["left_realman_driver: left arm"]["safety"]["rejected"] == 3
+    assert safety_counts(rep, "left") == (5, 2)  # the last counters: 3 + 2, one fault + estop
+    assert safety_counts(rep, "right") == (0, 0)
+    assert safety_counts({"diagnostics": diagnostics_summary(diags[-1:])}, "left") is None

@@ -22,6 +22,7 @@ recorder's own scheduling is not.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -439,15 +440,50 @@ def build_report(replay: Replay, calibration: str | None = None) -> dict[str, An
     return rep
 
 
+SAFETY_KEYS = ("rejected", "rejections", "latches", "events")
+"""Driver diagnostics whose last value the report keeps: the safety gate's counters."""
+
+
 def diagnostics_summary(diags: Iterable[tuple[float, str, int, dict[str, str]]]) -> dict:
-    """Per status name: reports, worst level (0 OK, 1 WARN, 2 ERROR, 3 STALE), last message."""
+    """Per status name: reports, worst level (0 OK, 1 WARN, 2 ERROR, 3 STALE), errors, and for
+    the drivers the safety gate's last counters (``rejected``, ``rejections`` by reason,
+    ``latches``, ``events``; the gate counts from the driver's start, so the last is the total).
+    """
     out: dict[str, dict[str, Any]] = {}
-    for _t, name, level, _values in diags:
+    for _t, name, level, values in diags:
         d = out.setdefault(name, {"reports": 0, "worst_level": 0, "errors": 0})
         d["reports"] += 1
         d["worst_level"] = max(d["worst_level"], level)
         d["errors"] += int(level >= 2)
+        for key in SAFETY_KEYS:
+            if key in values:
+                d.setdefault("safety", {})[key] = _json_or_text(values[key])
     return out
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def safety_counts(rep: dict[str, Any], side: str) -> tuple[int, int] | None:
+    """(commands rejected, stops) of ``side``'s drivers over the run — stops being device
+    faults plus latches still set at the end — or None without driver diagnostics there."""
+    rejected = stops = 0
+    found = False
+    for name, d in rep.get("diagnostics", {}).items():
+        safety = d.get("safety")
+        if safety is None or not name.startswith(f"{side}_"):
+            continue
+        found = True
+        r = safety.get("rejected", 0)
+        rejected += int(r) if isinstance(r, int | float) else 0
+        latches, events = safety.get("latches", []), safety.get("events", {})
+        stops += len(latches) if isinstance(latches, list) else 0
+        stops += int(events.get("fault", 0)) if isinstance(events, dict) else 0
+    return (rejected, stops) if found else None
 
 
 def format_table(rep: dict[str, Any]) -> str:
@@ -498,6 +534,13 @@ def format_table(rep: dict[str, Any]) -> str:
                 else "-"
                 for s in SIDES
             ),
+        )
+    )
+    counts = {s: safety_counts(rep, s) for s in SIDES}
+    rows.append(
+        (
+            "safety: rejected cmds / stops",
+            *(f"{c[0]} / {c[1]}" if c is not None else "-" for c in counts.values()),
         )
     )
     for name, o in rep["objects"].items():
