@@ -243,3 +243,45 @@ def test_scripted_hands_stay_above_the_table_in_every_frame(seed):
         for o in demo.objects:  # objects start on the table top and never sink into it
             z0 = (o.poses[0] @ np.c_[o.vertices, np.ones(len(o.vertices))].T)[2].min()
             assert abs(z0) < 1e-6, (task, o.name, z0)
+
+
+def test_signed_distance_of_the_scripted_primitives():
+    from maniptrans_training.synthetic import Shape
+
+    box = Shape("box", (0.1, 0.2, 0.3))
+    pts = np.array([[0, 0, 0], [0.06, 0, 0], [0, 0, 0.16], [0.06, 0.11, 0], [0.04, 0, 0]])
+    np.testing.assert_allclose(
+        box.signed_distance(pts), [-0.05, 0.01, 0.01, np.hypot(0.01, 0.01), -0.01], atol=1e-12
+    )
+    cyl = Shape("cylinder", (0.03, 0.1))
+    pts = np.array([[0, 0, 0], [0.04, 0, 0], [0, 0.03, 0.07], [0.02, 0, 0.0]])
+    np.testing.assert_allclose(cyl.signed_distance(pts), [-0.03, 0.01, 0.02, -0.01], atol=1e-12)
+    verts, _ = cyl.mesh()
+    assert np.allclose(np.ptp(verts, axis=0), [0.06, 0.06, 0.1], atol=1e-3)
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_scripted_fingers_rest_on_the_object_they_hold(task):
+    # a grasp holds by contact: while a hand carries its object, its closest fingertip (a bone
+    # end, a pad's thickness inside the skin) sits within a few mm of the surface, never inside
+    from maniptrans_training.rotations import pose_matrix
+    from maniptrans_training.synthetic import TIP_GAP, Shape
+
+    demo = make_demo(task, 0)
+    for side, h in demo.hands.items():
+        o = demo.objects[h.object_index]
+        ext = np.ptp(o.vertices, axis=0)
+        if o.name == "box":
+            shape = Shape("box", tuple(ext))
+        else:
+            shape = Shape("cylinder", (ext[0] / 2, ext[2]))
+        rel = np.linalg.inv(pose_matrix(h.wrist_rot, h.wrist_pos)) @ o.poses
+        moving = np.linalg.norm(np.diff(o.poses[:, :3, 3], axis=0), axis=1) > 1e-6
+        rigid = np.all(np.isclose(rel[1:], rel[:-1], atol=1e-9), axis=(1, 2))
+        held = np.flatnonzero(moving & rigid) + 1  # this hand carries the object
+        assert held.size > 10, (task, side)
+        tips = h.keypoints[held][:, [8, 12, 16, 20]]
+        P = o.poses[held]
+        local = np.einsum("tji,tkj->tki", P[:, :3, :3], tips - P[:, None, :3, 3])
+        near = shape.signed_distance(local).min(axis=1)
+        assert near.min() > 0.0 and near.max() < TIP_GAP + 0.003, (task, side, near)

@@ -95,13 +95,20 @@ class HandPose:
     @staticmethod
     def from_grip(grip: np.ndarray, oppose: np.ndarray | float = 0.9) -> HandPose:
         """A one-parameter grasp: ``grip`` (T,) in [0, 1] from open to a closed power grasp."""
-        g = np.clip(np.asarray(grip, dtype=float), 0.0, 1.0)
+        g = np.asarray(grip, dtype=float)
+        return HandPose.from_grips(np.repeat(g[:, None], 5, axis=1), oppose)
+
+    @staticmethod
+    def from_grips(grips: np.ndarray, oppose: np.ndarray | float = 0.9) -> HandPose:
+        """A grasp with one closure per digit: ``grips`` (T, 5) in [0, 1], thumb then
+        index..pinky, each from open to closed (the shape of :meth:`from_grip`)."""
+        g = np.clip(np.asarray(grips, dtype=float), 0.0, 1.0)
+        if g.ndim != 2 or g.shape[1] != 5:
+            raise TrainingError(f"HandPose.from_grips: expected (T, 5) grips, found {g.shape}")
         T = g.shape[0]
         per_joint = np.array([1.25, 1.15, 0.7])  # MCP, PIP, DIP at a full grip [rad]
-        finger_gain = np.array([1.0, 1.0, 1.0, 1.0])
-        flex = 0.08 + g[:, None, None] * per_joint[None, None, :] * finger_gain[None, :, None]
-        flex = np.broadcast_to(flex, (T, 4, 3)).copy()
-        thumb = 0.05 + g[:, None] * np.array([0.35, 0.5, 0.6])[None, :]
+        flex = 0.08 + g[:, 1:, None] * per_joint[None, None, :]
+        thumb = 0.05 + g[:, :1] * np.array([0.35, 0.5, 0.6])[None, :]
         opp = np.broadcast_to(np.asarray(oppose, dtype=float), (T,)).copy()
         return HandPose(flex, np.zeros((T, 4)), opp, thumb)
 
