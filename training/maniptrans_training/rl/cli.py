@@ -92,15 +92,33 @@ def _progress(prefix: str):
 
 
 # ------------------------------------------------------------------------------ commands
+def _stage1_job(demos, side: str, out: str | Path, cfg) -> Path:
+    """One side's imitator (a job of :func:`~.parallel.run_jobs`)."""
+    from maniptrans_training.rl.stages import train_stage1
+
+    return train_stage1(demos, side, out, cfg, _progress(f"[stage1 {side}]"))
+
+
+def _train_sides(demos, sides, out: str | Path, cfg, jobs: int) -> dict[str, Path]:
+    """Stage 1 for every side, ``jobs`` > 1: the sides side by side in worker processes."""
+    from maniptrans_training.rl.parallel import run_jobs, single_threaded
+
+    if jobs > 1:
+        cfg = single_threaded(cfg)
+    work = [(demos, side, out, cfg) for side in sides]
+    paths = {sides[k]: path for k, path in run_jobs(_stage1_job, work, jobs)}
+    for side in sides:
+        print(f"saved {paths[side]}")
+    return paths
+
+
 def cmd_stage1(args) -> int:
-    from maniptrans_training.rl.stages import stage1_preset, train_stage1
+    from maniptrans_training.rl.stages import stage1_preset
 
     cfg = _train_overrides(stage1_preset(args.preset), args)
     demos = _demos(args.demos)
     t0 = time.monotonic()
-    for side in args.sides.split(","):
-        path = train_stage1(demos, side, args.out, cfg, _progress(f"[stage1 {side}]"))
-        print(f"saved {path}")
+    _train_sides(demos, args.sides.split(","), args.out, cfg, args.jobs)
     print(f"stage 1 took {time.monotonic() - t0:.0f} s")
     return 0
 
@@ -128,7 +146,7 @@ def _imitators_or_stage1(args, demos) -> dict[str, Path]:
     if args.imitators is not None:
         return _imitators(args.imitators)
     from maniptrans_training.rl.config import replace_path
-    from maniptrans_training.rl.stages import stage1_preset, train_stage1
+    from maniptrans_training.rl.stages import stage1_preset
 
     cfg = stage1_preset(args.preset)
     if args.stage1_iterations is not None:
@@ -138,7 +156,7 @@ def _imitators_or_stage1(args, demos) -> dict[str, Path]:
         demos = _demos(args.stage1_demos)
     t0 = time.monotonic()
     sides = sorted({s for d in demos for s in d.sides})
-    paths = {s: train_stage1(demos, s, out, cfg, _progress(f"[stage1 {s}]")) for s in sides}
+    paths = _train_sides(demos, sides, out, cfg, getattr(args, "jobs", 1))
     print(f"stage 1 ({', '.join(sides)}) took {time.monotonic() - t0:.0f} s")
     return paths
 
@@ -246,6 +264,13 @@ def cmd_transfer(args) -> int:
 # ------------------------------------------------------------------------------ parser
 def _common(p: argparse.ArgumentParser, stage: int) -> None:
     p.add_argument("--preset", choices=("cpu", "paper"), default="cpu", help="config preset")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="independent trainings (sides, demos x methods) run at once in worker processes, "
+        "one torch thread each; 2 on a 2-core machine",
+    )
     p.add_argument("--iterations", type=int, help="PPO iterations (overrides the preset)")
     p.add_argument("--num-envs", type=int, help="parallel environments")
     p.add_argument("--seed", type=int, help="seed of everything")
@@ -282,12 +307,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="Table 1: the four methods on a set of demos")
     p.add_argument("--demos", default="lift_box,handover,pour")
     p.add_argument("--methods", help="comma-separated subset of the four methods")
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        help="(demo, method) trainings run at once in worker processes (2 on a 2-core machine)",
-    )
     p.add_argument("--out", required=True)
     _common(p, 2)
     p.set_defaults(fn=cmd_compare)

@@ -23,6 +23,7 @@ from maniptrans_training.rl.evaluate import (
     format_methods_table,
     summarize_method,
 )
+from maniptrans_training.rl.parallel import run_jobs, single_threaded
 from maniptrans_training.rl.stages import (
     Stage2Config,
     make_reference,
@@ -96,17 +97,11 @@ def run_method(
 
 
 def _method_job(demo, method, out_dir, cfg, imitators) -> TaskMetrics:
-    """:func:`run_method` in a worker process: one torch thread, output flushed per line."""
+    """:func:`run_method` in a worker process (output flushed per line)."""
     import functools
 
-    import torch
-
-    torch.set_num_threads(1)
-    cfg = dataclasses.replace(
-        cfg,
-        train=dataclasses.replace(cfg.train, run=dataclasses.replace(cfg.train.run, threads=1)),
-    )
-    return run_method(demo, method, out_dir, cfg, imitators, functools.partial(print, flush=True))
+    log = functools.partial(print, flush=True)
+    return run_method(demo, method, out_dir, single_threaded(cfg), imitators, log)
 
 
 def compare_methods(
@@ -139,23 +134,14 @@ def compare_methods(
             f"E_r {o.E_r:6.2f} deg  success {o.success}"
         )
 
-    if jobs <= 1:
+    if jobs > 1:  # the longest jobs first: learned methods before the untrained baseline
+        pairs.sort(key=lambda dm: dm[1] == "Retarget-only")
+        work = [(d, m, out, cfg, imitators) for d, m in pairs]
+        for k, res in run_jobs(_method_job, work, jobs):
+            done(*pairs[k], res)
+    else:
         for d, m in pairs:
             done(d, m, run_method(d, m, out, cfg, imitators, log))
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        # the longest jobs first: learned methods before the untrained baseline
-        pairs.sort(key=lambda dm: dm[1] == "Retarget-only")
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = {
-                pool.submit(_method_job, d, m, out, cfg, imitators): (d, m) for d, m in pairs
-            }
-            for f in as_completed(futures):
-                d, m = futures[f]
-                done(d, m, f.result())
     per_method = {m: [results[(d.name, m)] for d in demos] for m in methods}
     rows = {m: summarize_method(r) for m, r in per_method.items()}
     out.mkdir(parents=True, exist_ok=True)
