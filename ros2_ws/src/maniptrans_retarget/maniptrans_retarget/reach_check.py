@@ -155,29 +155,26 @@ class ReachReport:
                     f"(up to {-1e3 * clearance.min():.1f} mm) in {deep.size} frames: "
                     f"{_ranges(deep)}"
                 )
-        if np.isfinite(self.arm_distance).any():
-            k = int(np.nanargmin(self.arm_distance))
+        for distance, limit, what, closer in (
+            (self.arm_distance, min_distance, "between the arms", "arms closer than {} mm"),
+            (
+                self.finger_distance,
+                min_finger_distance,
+                "of a finger to the other side",
+                "fingers closer than {} mm to the other side",
+            ),
+        ):
+            if not distance.size or not np.isfinite(distance).any():
+                continue
+            k = int(np.nanargmin(distance))
             notes.append(
-                f"minimum distance between the arms {1e3 * self.arm_distance[k]:.1f} mm "
-                f"(frame {self.frames[k]})"
+                f"minimum distance {what} {1e3 * distance[k]:.1f} mm (frame {self.frames[k]})"
             )
-            close = self.frames[self.arm_distance < min_distance]
+            close = self.frames[distance < limit]
             if close.size:
                 problems.append(
-                    f"arms closer than {1e3 * min_distance:.0f} mm in {close.size} frames: "
+                    f"{closer.format(f'{1e3 * limit:.0f}')} in {close.size} frames: "
                     f"{_ranges(close)}"
-                )
-        if self.finger_distance.size and np.isfinite(self.finger_distance).any():
-            k = int(np.nanargmin(self.finger_distance))
-            notes.append(
-                f"minimum distance of a finger to the other side "
-                f"{1e3 * self.finger_distance[k]:.1f} mm (frame {self.frames[k]})"
-            )
-            close = self.frames[self.finger_distance < min_finger_distance]
-            if close.size:
-                problems.append(
-                    f"fingers closer than {1e3 * min_finger_distance:.0f} mm to the other side "
-                    f"in {close.size} frames: {_ranges(close)}"
                 )
         return problems, notes
 
