@@ -108,3 +108,25 @@ def test_success_rate_and_summary_and_table():
     assert "–" in format_table({"x": no_obj})
     with pytest.raises(TrainingError):
         summarize([])
+
+
+def test_valid_share_ends_at_the_first_frame_over_a_threshold():
+    T = 10
+    tips_ref = np.zeros((T, 5, 3))
+    tips = tips_ref.copy()
+    joints = np.zeros((T, 2, 3))
+    p_ref = np.zeros((T, 3))
+    p = p_ref.copy()
+    p[6:, 2] = 0.03  # the object falls 3 cm behind from frame 6 on (threshold 2 cm)
+    p[8:, 2] = 0.0  # ... and is back in frames 8-9: still not a success, valid stays 6/10
+    R = np.repeat(np.eye(3)[None], T, 0)
+    m = evaluate_rollout(tips, tips_ref, joints, joints, R, R, p, p_ref)
+    assert m.success is False and m.valid == pytest.approx(0.6)
+    tips[3, 4, 0] = 0.07  # the pinky 7 cm off (threshold 6 cm) in frame 3
+    m = evaluate_rollout(tips, tips_ref, joints, joints, R, R, p, p_ref)
+    assert m.valid == pytest.approx(0.3)
+    ok = evaluate_rollout(tips_ref, tips_ref, joints, joints, R, R, p_ref, p_ref)
+    assert ok.success and ok.valid == 1.0
+    s = summarize([m, ok])
+    assert s["valid"] == pytest.approx(65.0)
+    assert "valid %" in format_table({"x": s}) and "65.00" in format_table({"x": s})

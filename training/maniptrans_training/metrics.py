@@ -5,6 +5,10 @@
 * E_j  — mean per-joint (body keypoint) position error [cm]
 * E_ft — mean per-fingertip position error [cm]
 * SR   — share of rollouts [%] in which every error stays under its threshold in every frame
+* valid — share of a rollout's frames before the first one with an error over its threshold
+  (1 for a success): how far the transfer holds. The paper leaves Retarget-only's errors out
+  ("–"); here they are measured over the whole rollout, and ``valid`` shows from where on they
+  describe hands that have lost the object.
 
 Inputs are in SI units (m, rad; rotations as matrices) and the outputs in the paper's units.
 Bimanual rollouts pass both hands' points concatenated along the point axis (right then left,
@@ -69,6 +73,42 @@ class RolloutMetrics:
     E_j: float
     E_ft: float
     success: bool
+    valid: float = float("nan")
+
+
+def frames_within(
+    tip_err_cm: np.ndarray,
+    thresholds: SuccessThresholds = SuccessThresholds(),
+    obj_t_err_cm: np.ndarray | None = None,
+    obj_r_err_deg: np.ndarray | None = None,
+    joint_err_cm: np.ndarray | None = None,
+) -> np.ndarray:
+    """(T,) bool: every error of the frame under its threshold (arguments as
+    :func:`rollout_success`)."""
+    tip = np.asarray(tip_err_cm, float)
+    if tip.ndim != 2 or tip.shape[1] % 5:
+        raise TrainingError(f"rollout_success: tip errors must be (T, 5·H), found {tip.shape}")
+    limit = 100.0 * np.tile(thresholds.tips, tip.shape[1] // 5)
+    ok = np.all(tip <= limit, axis=1)
+
+    def per_frame(e: np.ndarray) -> np.ndarray:
+        e = np.asarray(e, float)
+        return e.reshape(e.shape[0], -1)
+
+    if obj_t_err_cm is not None:
+        ok &= np.all(per_frame(obj_t_err_cm) <= 100.0 * thresholds.object_pos, axis=1)
+    if obj_r_err_deg is not None:
+        ok &= np.all(per_frame(obj_r_err_deg) <= math.degrees(thresholds.object_rot), axis=1)
+    if joint_err_cm is not None and thresholds.joints is not None:
+        ok &= np.all(per_frame(joint_err_cm) <= 100.0 * thresholds.joints, axis=1)
+    return ok
+
+
+def valid_fraction(within: np.ndarray) -> float:
+    """Share of frames before the first one outside the thresholds (1.0 when none is)."""
+    w = np.asarray(within, bool)
+    bad = np.flatnonzero(~w)
+    return 1.0 if bad.size == 0 else float(bad[0]) / w.size
 
 
 def rollout_success(
@@ -85,18 +125,8 @@ def rollout_success(
         obj_t_err_cm, obj_r_err_deg: (T,) or (T, n_objects), or None without an object.
         joint_err_cm: (T, J) body errors [cm] (used only if ``thresholds.joints`` is set).
     """
-    tip = np.asarray(tip_err_cm, float)
-    if tip.ndim != 2 or tip.shape[1] % 5:
-        raise TrainingError(f"rollout_success: tip errors must be (T, 5·H), found {tip.shape}")
-    limit = 100.0 * np.tile(thresholds.tips, tip.shape[1] // 5)
-    ok = bool(np.all(tip <= limit))
-    if obj_t_err_cm is not None:
-        ok &= bool(np.all(np.asarray(obj_t_err_cm) <= 100.0 * thresholds.object_pos))
-    if obj_r_err_deg is not None:
-        ok &= bool(np.all(np.asarray(obj_r_err_deg) <= math.degrees(thresholds.object_rot)))
-    if joint_err_cm is not None and thresholds.joints is not None:
-        ok &= bool(np.all(np.asarray(joint_err_cm) <= 100.0 * thresholds.joints))
-    return ok
+    within = frames_within(tip_err_cm, thresholds, obj_t_err_cm, obj_r_err_deg, joint_err_cm)
+    return bool(np.all(within))
 
 
 def evaluate_rollout(
@@ -125,12 +155,14 @@ def evaluate_rollout(
         e_r = object_rotation_error_deg(obj_R, obj_R_ref)
     if obj_p is not None and obj_p_ref is not None:
         e_t = object_translation_error_cm(obj_p, obj_p_ref)
+    within = frames_within(e_ft, thresholds, e_t, e_r, e_j)
     return RolloutMetrics(
         E_r=float(np.mean(e_r)) if e_r is not None else float("nan"),
         E_t=float(np.mean(e_t)) if e_t is not None else float("nan"),
         E_j=float(np.mean(e_j)),
         E_ft=float(np.mean(e_ft)),
-        success=rollout_success(e_ft, thresholds, e_t, e_r, e_j),
+        success=bool(np.all(within)),
+        valid=valid_fraction(within),
     )
 
 
@@ -138,6 +170,12 @@ def success_rate(flags: Iterable[bool]) -> float:
     """Share of True [%]; NaN for no rollouts."""
     f = list(flags)
     return 100.0 * sum(bool(x) for x in f) / len(f) if f else float("nan")
+
+
+def mean_valid_percent(rollouts: Iterable[RolloutMetrics]) -> float:
+    """Mean :attr:`RolloutMetrics.valid` [%] (NaN when no rollout has it)."""
+    v = [r.valid for r in rollouts if not math.isnan(r.valid)]
+    return 100.0 * float(np.mean(v)) if v else float("nan")
 
 
 def summarize(rollouts: Sequence[RolloutMetrics]) -> dict[str, float]:
@@ -151,6 +189,7 @@ def summarize(rollouts: Sequence[RolloutMetrics]) -> dict[str, float]:
         for k in ("E_r", "E_t", "E_j", "E_ft")
     }
     out["SR"] = success_rate(r.success for r in rollouts)
+    out["valid"] = mean_valid_percent(rollouts)
     out["n"] = float(len(rollouts))
     return out
 
@@ -161,11 +200,14 @@ def format_table(rows: dict[str, dict[str, float]]) -> str:
     def cell(v: float) -> str:
         return "–" if math.isnan(v) else f"{v:.2f}"
 
-    head = f"{'method':<32} {'E_r deg':>8} {'E_t cm':>8} {'E_j cm':>8} {'E_ft cm':>8} {'SR %':>7}"
+    head = (
+        f"{'method':<32} {'E_r deg':>8} {'E_t cm':>8} {'E_j cm':>8} {'E_ft cm':>8} {'SR %':>7} "
+        f"{'valid %':>8}"
+    )
     lines = [head, "-" * len(head)]
     for name, m in rows.items():
         lines.append(
             f"{name:<32} {cell(m['E_r']):>8} {cell(m['E_t']):>8} {cell(m['E_j']):>8} "
-            f"{cell(m['E_ft']):>8} {cell(m['SR']):>7}"
+            f"{cell(m['E_ft']):>8} {cell(m['SR']):>7} {cell(m.get('valid', math.nan)):>8}"
         )
     return "\n".join(lines)

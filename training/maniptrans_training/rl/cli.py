@@ -286,35 +286,45 @@ def _common(p: argparse.ArgumentParser, stage: int) -> None:
             "--stage1-demos",
             help="compare/ablate without --imitators: stage-1 demos (default: the compared demos)",
         )
-        p.add_argument("--base", choices=("imitator", "reference", "zero"), default=None)
+        p.add_argument(
+            "--base",
+            choices=("imitator", "reference", "zero"),
+            default=None,
+            help="what the residual corrects: the imitators (ManipTrans), the kinematic "
+            "reference (Retarget + Residual) or nothing (RL-only)",
+        )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the learning subcommands to ``maniptrans-train``'s subparsers."""
     p = sub.add_parser("stage1", help="train the per-side imitators (hands only)")
     p.add_argument("--demos", default="lift_box,handover,pour", help="comma-separated demos")
-    p.add_argument("--sides", default="right,left")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--sides", default="right,left", help="comma-separated hand sides to train")
+    p.add_argument("--out", required=True, help="output folder (imitator_<side>.pt, logs)")
     _common(p, 1)
     p.set_defaults(fn=cmd_stage1)
 
     p = sub.add_parser("stage2", help="train the residual policy of one task")
-    p.add_argument("--demo", required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument(
+        "--demo", required=True, help="synthetic task (lift_box, task@seed) or a demo .npz"
+    )
+    p.add_argument("--out", required=True, help="output folder (residual.pt, logs)")
     _common(p, 2)
     p.set_defaults(fn=cmd_stage2)
 
     p = sub.add_parser("compare", help="Table 1: the four methods on a set of demos")
-    p.add_argument("--demos", default="lift_box,handover,pour")
+    p.add_argument(
+        "--demos", default="lift_box,handover,pour", help="comma-separated demos to compare on"
+    )
     p.add_argument("--methods", help="comma-separated subset of the four methods")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="output folder (methods.md/.json, one run each)")
     _common(p, 2)
     p.set_defaults(fn=cmd_compare)
 
     p = sub.add_parser("ablate", help="stage-2 ablations with learning curves (PNG)")
-    p.add_argument("--demo", default="lift_box")
+    p.add_argument("--demo", default="lift_box", help="the task to ablate on")
     p.add_argument("--variants", default="all", help="comma-separated names, or all")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="output folder (ablations.md/.png)")
     _common(p, 2)
     p.set_defaults(fn=cmd_ablate)
 
@@ -322,7 +332,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("transfer", help="one stage-2 job per sequence on Ray (resumable)")
     p.add_argument("--sequences", required=True, help="comma-separated demos")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="output folder (sequences/, work/, results)")
     p.add_argument("--ray-address", default="local", help="'local', 'auto' or a cluster address")
     p.add_argument("--retries", type=int, default=1, help="retries of a failing sequence")
     _common(p, 2)

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from tensordict import TensorDict
 
-from maniptrans_training.metrics import RolloutMetrics
+from maniptrans_training.metrics import RolloutMetrics, mean_valid_percent
 from maniptrans_training.rl.adapter import stage_groups
 from maniptrans_training.rl.residual import compose
 
@@ -113,26 +113,28 @@ def summarize_method(results: Sequence[TaskMetrics]) -> dict[str, float]:
         "E_ft": mean("E_ft"),
         "SR_single": 100.0 * float(np.mean(hands)) if hands else float("nan"),
         "SR_bimanual": 100.0 * float(np.mean(bi)) if bi else float("nan"),
+        "valid": mean_valid_percent(r.overall for r in results),
         "n": float(len(results)),
     }
 
 
 def format_methods_table(rows: dict[str, dict[str, float]]) -> str:
-    """Paper-style table: method | E_r° | E_t cm | E_j cm | E_ft cm | SR single / bimanual %."""
+    """Paper-style table: method | E_r° | E_t cm | E_j cm | E_ft cm | SR single / bimanual % |
+    valid % (share of frames before the first threshold violation, see ``metrics``)."""
 
     def cell(v: float) -> str:
         return "–" if math.isnan(v) else f"{v:.2f}"
 
     head = (
         f"{'method':<24} {'E_r deg':>8} {'E_t cm':>7} {'E_j cm':>7} {'E_ft cm':>8} "
-        f"{'SR single / bi %':>17}"
+        f"{'SR single / bi %':>17} {'valid %':>8}"
     )
     lines = [head, "-" * len(head)]
     for name, m in rows.items():
         sr = f"{cell(m['SR_single'])} / {cell(m['SR_bimanual'])}"
         lines.append(
             f"{name:<24} {cell(m['E_r']):>8} {cell(m['E_t']):>7} {cell(m['E_j']):>7} "
-            f"{cell(m['E_ft']):>8} {sr:>17}"
+            f"{cell(m['E_ft']):>8} {sr:>17} {cell(m.get('valid', math.nan)):>8}"
         )
     return "\n".join(lines)
 
