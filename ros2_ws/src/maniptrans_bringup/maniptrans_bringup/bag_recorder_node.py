@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import importlib
 import re
-import signal
 import sys
-import threading
 import time
 
 import rclpy
@@ -31,11 +29,11 @@ from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from rclpy.signals import SignalHandlerOptions
 
 from maniptrans_bringup.bag_io import BagSink
 from maniptrans_bringup.errors import BringupError
 from maniptrans_bringup.topics import contract_type
+from maniptrans_description.node_runtime import init_ros, spin_until
 
 
 def _msg_class(msgtype: str):
@@ -127,14 +125,7 @@ class BagRecorder(Node):
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    stop = threading.Event()
-
-    def on_signal(_signum, _frame) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = init_ros(args)
     try:
         node = BagRecorder()
     except BringupError as exc:
@@ -143,8 +134,7 @@ def main(args=None) -> None:
         sys.exit(2)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
-    while not stop.is_set():
-        executor.spin_once(timeout_sec=0.05)
+    spin_until(executor, stop, period=0.05)
     # drain what already reached our readers, then close the bag
     node.accepting = False
     t_stop = time.monotonic()

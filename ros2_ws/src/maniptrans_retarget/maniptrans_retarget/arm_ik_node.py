@@ -17,10 +17,11 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
+from maniptrans_description.node_runtime import init_ros, spin_until
 from maniptrans_retarget.arm_command import ArmCommandStreamer, StreamConfig
 from maniptrans_retarget.arm_errors import ArmIkError
 from maniptrans_retarget.arm_ik import COMFORTABLE_POSTURE, ArmIk, IkConfig
@@ -152,15 +153,13 @@ class ArmIkNode(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
+    stop = init_ros(args)
     executor = SingleThreadedExecutor()
     node = None
     try:
         node = ArmIkNode()
         executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        spin_until(executor, stop)
     except ArmIkError as exc:  # bad parameters or calibration: say which, exit non-zero
         print(f"arm_ik: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
@@ -168,8 +167,7 @@ def main(args: list[str] | None = None) -> None:
         executor.shutdown()
         if node is not None:
             node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
+        rclpy.try_shutdown()
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ from __future__ import annotations
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
+from maniptrans_description.node_runtime import init_ros, spin_until
 from maniptrans_retarget.hand_description import check_side, load_hand
 from maniptrans_retarget.hand_errors import HandRetargetError
 from maniptrans_retarget.hand_retarget import HandRetargeter, RetargetConfig
@@ -114,16 +115,16 @@ class HandRetargetNode(Node):
 
 def main(args: list[str] | None = None) -> None:
     """Run one hand_retarget node until shutdown."""
-    rclpy.init(args=args)
+    stop = init_ros(args)
     node = HandRetargetNode()
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        spin_until(executor, stop)
     finally:
+        executor.shutdown()
         node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
+        rclpy.try_shutdown()
 
 
 if __name__ == "__main__":

@@ -24,12 +24,13 @@ import time
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 
+from maniptrans_description.node_runtime import init_ros, spin_until
 from maniptrans_sim.player import PlaybackClock, PlayState
 from maniptrans_sim.player_readiness import ReadinessTracker
 from maniptrans_sim.player_source import (
@@ -292,7 +293,7 @@ def _pose(stamp, pose) -> PoseStamped:
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
+    stop = init_ros(args)
     try:
         node = TrajectoryPlayer()
     except PlayerSourceError as exc:
@@ -301,11 +302,7 @@ def main(args=None) -> None:
         sys.exit(2)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
-    try:
-        while rclpy.ok() and not node.done.is_set():
-            executor.spin_once(timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+    spin_until(executor, stop, node.done.is_set)
     code = node.exit_code
     node.done.set()
     executor.shutdown()

@@ -3,7 +3,6 @@ services bound to driver requests, and the stamp clock conversion. No driver log
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -16,10 +15,10 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
-from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 
+from maniptrans_description.node_runtime import init_ros, spin_until
 from realman_inspire_driver.device_driver import DeviceDriver, Measurement
 from realman_inspire_driver.diagnostics import flatten, order_command, summarize
 from realman_inspire_driver.errors import ConfigError
@@ -154,17 +153,13 @@ def run_driver_node(make_node: Callable[[], Node], args: list[str] | None = None
     thread may be publishing; so they are not installed and the signal only sets a flag that the
     spinning main thread polls. ``make_node()`` builds a node with a ``close()`` method.
     """
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = init_ros(args)
     node = None
     executor = MultiThreadedExecutor(num_threads=2)
     try:
         node = make_node()
         executor.add_node(node)
-        while not stop.is_set() and rclpy.ok():
-            executor.spin_once(timeout_sec=0.1)
+        spin_until(executor, stop)
     finally:
         if node is not None:
             node.close()

@@ -1,0 +1,39 @@
+"""How every node process of the stack starts and stops ROS.
+
+rclpy's default signal handlers shut the ROS context down from inside the signal handler. A
+node that is taking a message at that instant then fails with an error from the middleware
+(seen as ``RuntimeError: Unable to convert call argument '0' to Python object`` out of
+``take_message``) and exits non-zero, which the replay runner rightly reports as a failed node.
+So the nodes install their own SIGINT/SIGTERM handlers that only set a flag; the main thread
+spins in short slices, sees the flag, and stops in its own order (devices and bags first, then
+the node, then the context).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+
+import rclpy
+from rclpy.signals import SignalHandlerOptions
+
+
+def init_ros(args: list[str] | None = None) -> threading.Event:
+    """``rclpy.init`` without rclpy's signal handlers; returns the event SIGINT/SIGTERM set."""
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def spin_until(
+    executor, stop: threading.Event, done: Callable[[], bool] | None = None, period: float = 0.1
+) -> None:
+    """Spin ``executor`` until ``stop`` is set, ``done()`` is true or the context is shut down."""
+    while not stop.is_set() and rclpy.ok() and not (done is not None and done()):
+        executor.spin_once(timeout_sec=period)
+
+
+__all__ = ["init_ros", "spin_until"]
