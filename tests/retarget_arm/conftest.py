@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from maniptrans_retarget.arm_ik import ArmIk, IkConfig
@@ -18,9 +17,3 @@ def kin() -> ArmKinematics:
 def ik(kin: ArmKinematics) -> ArmIk:
     """Default settings (compiles or loads the kernel once per session)."""
     return ArmIk(kin, IkConfig())
-
-
-def joint_path(qa, qb, n: int) -> np.ndarray:
-    """(n, 7) straight line in joint space from qa to qb [rad]."""
-    s = np.linspace(0.0, 1.0, n)[:, None]
-    return np.asarray(qa) + s * (np.asarray(qb) - np.asarray(qa))

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import joint_path
 
 from maniptrans_retarget.arm_errors import ArmIkError
 from maniptrans_retarget.arm_ik import ArmIk, IkConfig, IkStream
@@ -14,6 +13,12 @@ from maniptrans_retarget.arm_ik import ArmIk, IkConfig, IkStream
 TOL_P = 1e-4  # [m]
 TOL_R = math.radians(0.1)  # [rad]
 DT = 1.0 / 60.0  # transferred tasks are 60 Hz
+
+
+def joint_path(qa, qb, n: int) -> np.ndarray:
+    """(n, 7) straight line in joint space from qa to qb [rad]."""
+    s = np.linspace(0.0, 1.0, n)[:, None]
+    return np.asarray(qa) + s * (np.asarray(qb) - np.asarray(qa))
 
 
 def _check_pose(kin, q, T, tol_p=TOL_P, tol_r=TOL_R):
