@@ -37,7 +37,7 @@ test-fast: build  ## the test suite without lint, stopping at the first failure
 bench: build  ## every benchmark of the project -> bench/results.json and a readable table
 	$(ENV) python -m bench
 
-.PHONY: demo
+.PHONY: demo models default-task trained-task
 # Half speed: at the recorded speed the default task asks the arms for 1.57 rad/s and more
 # acceleration than their 10 rad/s^2, and the joints trail the commands by 1.5 deg RMS (0.7 deg
 # at half speed). `make demo DEMO_RATE=1.0` plays it as recorded.
@@ -54,6 +54,11 @@ default-task: build  ## regenerate the committed default transferred task (Retar
 	rm -rf ros2_ws/src/maniptrans_bringup/tasks/default/lift_box_bih
 	$(ENV) maniptrans-train export --task lift_box --seed 0 --on-rig \
 	  --start-frame 6 --lift 0.005 --out ros2_ws/src/maniptrans_bringup/tasks/default
+
+trained-task: build  ## ship a trained ManipTrans policy's rollout (CHECKPOINT=<run>/residual.pt) as tasks/trained
+	@test -n "$(CHECKPOINT)" || { echo "usage: make trained-task CHECKPOINT=runs/cpu/lift_box/ManipTrans/residual.pt"; exit 2; }
+	$(ENV) maniptrans-train rollout --checkpoint $(CHECKPOINT) --on-rig --lift 0.005 --force \
+	  --out ros2_ws/src/maniptrans_bringup/tasks/trained
 
 clean:  ## remove build products (keeps .venv)
 	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log env.sh .venv/.stamps/colcon

@@ -165,10 +165,11 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
     replay = load_replay(r.bag)
     rep = build_report(replay)
     print(format_table(rep))  # the measured numbers, shown with -s
+    reach = reachable_tip_rms(default_task())
     for side in ("left", "right"):
         s = rep["sides"][side]
         assert math.degrees(s["arm_tracking"]["rms"]) < 1.0, s["arm_tracking"]
-        assert s["fingertip"]["rms"] < 0.005, s["fingertip"]
+        assert s["fingertip"]["rms"] < reach[side] + TIP_ALLOWANCE, (reach, s["fingertip"])
     summary = bag_summary(r.bag)
     for topic in replay_topics():
         assert summary.get(topic, {}).get("count", 0) > 0, f"{topic} missing from the bag"
@@ -186,6 +187,51 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
     for side in ("left", "right"):  # while playing (before and after, frame 0 is re-sent)
         sim = replay.series[f"/sim/{side}/hand/joint_states"].within(rep["playing_windows"])
         assert 1.0 / np.median(np.diff(sim.time)) == pytest.approx(frame_hz, rel=0.1)
+
+
+@pytest.mark.skipif(not default_task("trained"), reason="no trained task shipped")
+def test_a_trained_policys_rollout_replays_without_a_safety_rejection(replay_factory):
+    # the ManipTrans rollout (tasks/trained, `make trained-task`) through make demo's path:
+    # player -> hand retarget -> arm IK -> drivers -> mock rig, the box in the twin
+    from maniptrans_bringup.report import build_report, format_table, load_replay, safety_counts
+
+    task = default_task("trained")
+    reach = reachable_tip_rms(task)
+    r = replay_factory("mock:=true", "record:=true", f"rate:={DEMO_RATE}", f"task:={task}")
+    rc = r.wait(240)
+    assert rc == 0, r.log()[-6000:]
+    assert "task ended" in r.log() and "REFUSED" not in r.log()
+    rep = build_report(load_replay(r.bag))
+    print(format_table(rep))
+    for side in ("left", "right"):
+        assert safety_counts(rep, side) == (0, 0), rep["diagnostics"]
+        s = rep["sides"][side]
+        assert math.degrees(s["arm_tracking"]["rms"]) < 1.5, s["arm_tracking"]
+        # a policy's finger commands change faster than the scripted ones: the speed-limited
+        # fingers trail them more (measured 2.5-2.7 mm over the reachable error at rate 0.5)
+        allowance = TIP_ALLOWANCE + 0.0015
+        assert s["fingertip"]["rms"] < reach[side] + allowance, (reach, s["fingertip"])
+
+
+# What the replay may add to the fingertip error the 6-actuator hand has at all (its offline
+# retarget of the same task): interpolation, the fingers' speed limit, measurement timing.
+TIP_ALLOWANCE = 0.0025
+
+
+def reachable_tip_rms(task: str) -> dict[str, float]:
+    """Per side, the RMS fingertip error [m] of the offline 12 -> 6 retarget of ``task``."""
+    from maniptrans_retarget.hand_description import load_hand
+    from maniptrans_retarget.hand_retarget import HandRetargeter, RetargetConfig
+    from maniptrans_sim.task_file import load_task
+
+    t = load_task(task)
+    out = {}
+    for side in t.sides:
+        r = HandRetargeter(load_hand(side), RetargetConfig())
+        q = np.asarray(t.hands[side].q, dtype=float)
+        err = r.tip_errors(q, r.trajectory(q).actuators)
+        out[side] = float(np.sqrt(np.mean(np.square(err))))
+    return out
 
 
 def _at_rest_after(rec: Recorder, t0: float, tol: float) -> float:

@@ -18,10 +18,11 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/config", [f for f in glob("config/*") if not f.endswith(".gitkeep")]),
         (f"share/{PACKAGE}/launch", [f for f in glob("launch/*") if not f.endswith(".gitkeep")]),
-        # the default task of `make demo`: tasks/default/<name>_bih/{rollouts.hdf5,seq_info.json}
+        # the shipped tasks: tasks/default/<name>_bih (`make demo`'s) and tasks/trained/<name>_bih
+        # (a ManipTrans policy's rollout), each {rollouts.hdf5, seq_info.json, objects/}
         *[
             (f"share/{PACKAGE}/{d}", [os.path.join(d, f) for f in sorted(files)])
-            for d, _dirs, files in sorted(os.walk("tasks/default"))
+            for d, _dirs, files in sorted(os.walk("tasks"))
             if files
         ],
     ],

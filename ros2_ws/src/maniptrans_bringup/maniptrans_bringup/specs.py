@@ -234,11 +234,14 @@ def config_file(node_kind: str) -> str:
     return str(path)
 
 
-def default_task() -> str:
-    """The task that ships with the repository (``tasks/default/<name>_bih``), or ""."""
+def default_task(kind: str = "default") -> str:
+    """A task that ships with the repository (``tasks/<kind>/<name>_bih``), or "".
+
+    ``default``: the Retarget-only task ``make demo`` replays; ``trained``: the rollout of a
+    trained ManipTrans policy (``make trained-task``)."""
     for root in (
-        share_dir() / "tasks" / "default",
-        Path(__file__).parent.parent / "tasks/default",
+        share_dir() / "tasks" / kind,
+        Path(__file__).parent.parent / "tasks" / kind,
     ):
         if root.is_dir():
             seqs = sorted(p for p in root.iterdir() if (p / "rollouts.hdf5").is_file())
