@@ -145,17 +145,21 @@ def _imitators_or_stage1(args, demos) -> dict[str, Path]:
     """``--imitators`` if given, else train stage 1 on ``demos`` into ``<out>/stage1``."""
     if args.imitators is not None:
         return _imitators(args.imitators)
+    out = Path(args.out) / "stage1"
+    sides = sorted({s for d in demos for s in d.sides})
+    done = {s: out / f"imitator_{s}.pt" for s in sides}
+    if getattr(args, "resume", False) and all(p.is_file() for p in done.values()):
+        print(f"stage 1: reusing {', '.join(str(p) for p in done.values())} (resume)")
+        return done
     from maniptrans_training.rl.config import replace_path
     from maniptrans_training.rl.stages import stage1_preset
 
     cfg = stage1_preset(args.preset)
     if args.stage1_iterations is not None:
         cfg = replace_path(cfg, "train.run.iterations", args.stage1_iterations)
-    out = Path(args.out) / "stage1"
     if getattr(args, "stage1_demos", None):
         demos = _demos(args.stage1_demos)
     t0 = time.monotonic()
-    sides = sorted({s for d in demos for s in d.sides})
     paths = _train_sides(demos, sides, out, cfg, getattr(args, "jobs", 1))
     print(f"stage 1 ({', '.join(sides)}) took {time.monotonic() - t0:.0f} s")
     return paths
@@ -170,7 +174,13 @@ def cmd_compare(args) -> int:
     t0 = time.monotonic()
     imitators = _imitators_or_stage1(args, demos) if "ManipTrans" in methods else {}
     rows = compare_methods(
-        demos, args.out, _stage2_cfg(args), imitators, methods, jobs=max(1, args.jobs)
+        demos,
+        args.out,
+        _stage2_cfg(args),
+        imitators,
+        methods,
+        jobs=max(1, args.jobs),
+        resume=args.resume,
     )
     print(format_methods_table(rows))
     print(f"total {time.monotonic() - t0:.0f} s; table in {Path(args.out) / 'methods.md'}")
@@ -317,6 +327,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--demos", default="lift_box,handover,pour", help="comma-separated demos to compare on"
     )
     p.add_argument("--methods", help="comma-separated subset of the four methods")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the imitators and finished runs already in --out (evaluate, do not train)",
+    )
     p.add_argument("--out", required=True, help="output folder (methods.md/.json, one run each)")
     _common(p, 2)
     p.set_defaults(fn=cmd_compare)

@@ -71,10 +71,12 @@ def run_method(
     imitators: dict[str, Path],
     log: Callable[[str], None] = print,
     reference=None,
+    resume: bool = False,
 ) -> TaskMetrics:
     """Train (if it learns) and evaluate one ``method`` on one ``demo``; one job of the table.
 
-    The run goes to ``out_dir/<demo>/<method>``; Retarget-only trains nothing.
+    The run goes to ``out_dir/<demo>/<method>``; Retarget-only trains nothing. ``resume``: a
+    run whose ``residual.pt`` is there is evaluated again, not trained again.
     """
     reference = reference if reference is not None else make_reference(demo)
     if method == "Retarget-only":
@@ -84,24 +86,29 @@ def run_method(
         raise TrainingError(f"unknown method {method!r}; choose from {list(METHODS)}")
     c = dataclasses.replace(cfg, base=METHOD_BASE[method])
     run = Path(out_dir) / demo.name / method.replace(" ", "").replace("+", "_")
-    ck = train_stage2(
-        demo,
-        run,
-        c,
-        imitators if c.base == "imitator" else None,
-        _every(10, f"{demo.name} {method}", log),
-        reference=reference,
-    )
+    ck = run / "residual.pt"
+    if resume and ck.is_file():
+        log(f"[{demo.name} {method}] {ck} exists: evaluating it (resume)")
+    else:
+        ck = train_stage2(
+            demo,
+            run,
+            c,
+            imitators if c.base == "imitator" else None,
+            _every(10, f"{demo.name} {method}", log),
+            reference=reference,
+        )
     local = {s: run / f"imitator_{s}.pt" for s in demo.sides}
     return evaluate_checkpoint(reference, c, ck, local if c.base == "imitator" else None)
 
 
-def _method_job(demo, method, out_dir, cfg, imitators) -> TaskMetrics:
+def _method_job(demo, method, out_dir, cfg, imitators, resume) -> TaskMetrics:
     """:func:`run_method` in a worker process (output flushed per line)."""
     import functools
 
     log = functools.partial(print, flush=True)
-    return run_method(demo, method, out_dir, single_threaded(cfg), imitators, log)
+    cfg = single_threaded(cfg)
+    return run_method(demo, method, out_dir, cfg, imitators, log, resume=resume)
 
 
 def compare_methods(
@@ -112,12 +119,14 @@ def compare_methods(
     methods: Sequence[str] = METHODS,
     log: Callable[[str], None] = print,
     jobs: int = 1,
+    resume: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Train and evaluate ``methods`` on every demo; writes ``methods.json`` and ``.md``.
 
     Every (demo, method) pair is an independent job; ``jobs`` > 1 runs that many at once in
     worker processes (one torch thread each), which on a small CPU machine nearly multiplies
     the throughput since an environment step is single-threaded Python and MuJoCo.
+    ``resume``: runs finished earlier in ``out_dir`` are evaluated, not trained again.
     """
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -136,12 +145,12 @@ def compare_methods(
 
     if jobs > 1:  # the longest jobs first: learned methods before the untrained baseline
         pairs.sort(key=lambda dm: dm[1] == "Retarget-only")
-        work = [(d, m, out, cfg, imitators) for d, m in pairs]
+        work = [(d, m, out, cfg, imitators, resume) for d, m in pairs]
         for k, res in run_jobs(_method_job, work, jobs):
             done(*pairs[k], res)
     else:
         for d, m in pairs:
-            done(d, m, run_method(d, m, out, cfg, imitators, log))
+            done(d, m, run_method(d, m, out, cfg, imitators, log, resume=resume))
     per_method = {m: [results[(d.name, m)] for d in demos] for m in methods}
     rows = {m: summarize_method(r) for m, r in per_method.items()}
     out.mkdir(parents=True, exist_ok=True)
