@@ -42,6 +42,13 @@ def test_compare_trains_stage1_then_prints_the_four_method_table(tmp_path, capsy
     assert all(math.isfinite(float(rows[m]["E_ft"])) for m in METHODS)
     assert float(rows["Retarget-only"]["n"]) == 1
     assert "SR single / bi" in (out / "methods.md").read_text()
+    # --resume evaluates what is there: nothing is trained again, the table is the same
+    trained = {p: p.stat().st_mtime_ns for p in out.rglob("*.pt")}
+    code = main(["compare", "--demos", "lift_box", "--out", str(out), "--resume", *TINY])
+    assert code == 0
+    assert "exists: evaluating it (resume)" in capsys.readouterr().out
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.pt")} == trained
+    assert json.loads((out / "methods.json").read_text()) == rows
 
 
 def test_ablations_write_a_table_and_side_by_side_learning_curves(tmp_path, capsys):
