@@ -31,6 +31,8 @@ PALM_POINT = np.array([-0.03, -0.085, 0.0])  # palm contact point in the wrist f
 TABLE_CLEARANCE = 0.01  # lowest hand keypoint above the table top in every frame [m]
 TIP_GAP = 0.005  # a closed digit's tip keypoint (the bone's end) this far off the surface [m]
 OPEN_GRIP = 0.1  # digit closure of the open hand
+GRASP_OPPOSE = 0.9  # thumb opposition of a closed grasp [rad] (HandPose.from_grip's default)
+OPEN_OPPOSE = 0.3  # ... and of the approaching hand: the thumb out of the object's way [rad]
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def _wrist_for_contact(contact: np.ndarray, R: np.ndarray) -> np.ndarray:
 
 
 def _clear_of_table(
-    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: np.ndarray
+    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: np.ndarray | Grip
 ) -> np.ndarray:
     """``pos`` raised so that no keypoint comes closer than :data:`TABLE_CLEARANCE` to the table.
 
@@ -116,7 +118,7 @@ def touching_grips(
     than hovering centimetres away from it.
     """
     g = np.linspace(OPEN_GRIP, 1.0, 181)
-    pose = HandPose.from_grips(np.repeat(g[:, None], 5, axis=1))
+    pose = HandPose.from_grips(np.repeat(g[:, None], 5, axis=1), GRASP_OPPOSE)
     n = g.size
     R = np.broadcast_to(T_hand[:3, :3], (n, 3, 3))
     pos = np.broadcast_to(T_hand[:3, 3], (n, 3))
@@ -130,10 +132,28 @@ def touching_grips(
     return out
 
 
-def closing(closure: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """(T, 5) digit closures: open where ``closure`` (T,) is 0, ``target`` (5,) where it is 1."""
-    c = np.asarray(closure, float)[:, None]
-    return OPEN_GRIP + c * (np.asarray(target, float)[None, :] - OPEN_GRIP)
+@dataclass(frozen=True)
+class Grip:
+    """A hand's grasp over time: digit closures (T, 5), thumb then index..pinky, in [0, 1],
+    and the thumb's opposition (T,) [rad]."""
+
+    closures: np.ndarray
+    oppose: np.ndarray
+
+    def pose(self) -> HandPose:
+        return HandPose.from_grips(self.closures, self.oppose)
+
+
+def closing(closure: np.ndarray, target: np.ndarray) -> Grip:
+    """The grasp that is open where ``closure`` (T,) is 0 and at ``target`` (5,) where it is 1.
+
+    The thumb swings from out of the way (:data:`OPEN_OPPOSE`) to its opposition with the
+    same closure: an approaching hand with its thumb already under the palm knocks a slender
+    object over before it reaches it (the robot thumb is bulkier than the skeleton's).
+    """
+    c = np.asarray(closure, float)
+    closures = OPEN_GRIP + c[:, None] * (np.asarray(target, float)[None, :] - OPEN_GRIP)
+    return Grip(closures, OPEN_OPPOSE + c * (GRASP_OPPOSE - OPEN_OPPOSE))
 
 
 def _mesh_box(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -160,13 +180,12 @@ def _carried(
     return out
 
 
-def _pose(grip: np.ndarray) -> HandPose:
-    g = np.asarray(grip, float)
-    return HandPose.from_grips(g) if g.ndim == 2 else HandPose.from_grip(g)
+def _pose(grip: np.ndarray | Grip) -> HandPose:
+    return grip.pose() if isinstance(grip, Grip) else HandPose.from_grip(np.asarray(grip, float))
 
 
 def _hand(
-    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: np.ndarray, obj: int
+    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: np.ndarray | Grip, obj: int
 ) -> HandDemo:
     pose = _pose(grip)
     kp = keypoints_world(p.skeleton, pose, side, pos, R)
@@ -182,8 +201,8 @@ def _grasping(
     grasp: int,
     T_obj: np.ndarray,
     shape: Shape,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(wrist positions, rotations, (T, 5) digit closures) of a hand that closes on an object.
+) -> tuple[np.ndarray, np.ndarray, Grip]:
+    """(wrist positions, rotations, grip over time) of a hand that closes on an object.
 
     ``closure`` (T,) goes 0 → 1 as the hand closes (and back when it lets go); at frame
     ``grasp`` the hand is at its holding pose and the object at ``T_obj``. The digits close
@@ -298,7 +317,7 @@ def pour(p: SceneParams, rng: np.random.Generator) -> Demo:
     over = smoothstep(t, 1.2, 1.8)
     tilt = np.deg2rad(100.0) * (smoothstep(t, 1.8, 2.4) - smoothstep(t, 2.6, 3.0) * 0.5)
     closure = smoothstep(t, 0.6, 0.9)
-    hands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    hands: dict[str, tuple[np.ndarray, np.ndarray, Grip]] = {}
     for side, sgn, obj0, shape, z_grasp in (
         ("right", -1.0, bottle0, bottle_shape, 0.0),
         ("left", 1.0, cup0, cup_shape, 0.0),
