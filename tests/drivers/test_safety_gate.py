@@ -342,3 +342,21 @@ def test_whatever_arrives_every_streamed_set_point_is_inside_the_limits_and_rate
                 assert np.max(np.abs(q - previous)) <= gate.config.max_step + 1e-12
             previous = q
             measured = q
+
+
+def test_commands_after_a_late_restamped_one_are_not_taken_for_out_of_order():
+    # a command that arrives 0.6 s late is restamped to its arrival; the ones right behind it,
+    # in order by their own stamps, must still be taken (they were rejected 9 at a time in the
+    # e2e replay on a loaded machine), and a truly older stamp still is not
+    gate, t = streaming_arm_gate()
+    sent = t
+    assert gate.submit(t, np.zeros(7), stamp=sent)
+    t += 0.6
+    sent += PERIOD
+    assert gate.submit(t, np.full(7, 0.001), stamp=sent)  # late: restamped to t
+    assert gate.events["restamped"] == 1
+    for k in range(1, 10):  # the backlog, arriving together with stamps still < t
+        assert gate.submit(t + 0.001 * k, np.full(7, 0.001 * (k + 1)), stamp=sent + k * PERIOD)
+    assert gate.rejections["out_of_order"] == 0
+    assert not gate.submit(t + 0.02, np.zeros(7), stamp=sent)  # older than one taken
+    assert gate.rejections["out_of_order"] == 1

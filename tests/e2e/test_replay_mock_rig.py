@@ -155,7 +155,7 @@ def replay_factory(tmp_path):
 
 def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tmp_path):
     from maniptrans_bringup.bag_io import bag_summary
-    from maniptrans_bringup.report import build_report, format_table, load_replay
+    from maniptrans_bringup.report import build_report, format_table, load_replay, safety_counts
     from maniptrans_bringup.topics import replay_topics
 
     r = replay_factory("mock:=true", "record:=true", f"rate:={DEMO_RATE}")
@@ -167,6 +167,7 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
     print(format_table(rep))  # the measured numbers, shown with -s
     reach = reachable_tip_rms(default_task())
     for side in ("left", "right"):
+        assert safety_counts(rep, side) == (0, 0), rep["diagnostics"]
         s = rep["sides"][side]
         assert math.degrees(s["arm_tracking"]["rms"]) < 1.0, s["arm_tracking"]
         assert s["fingertip"]["rms"] < reach[side] + TIP_ALLOWANCE, (reach, s["fingertip"])

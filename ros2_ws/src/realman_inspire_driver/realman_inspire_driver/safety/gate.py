@@ -165,6 +165,7 @@ class SafetyGate:
         self._fault: str | None = None
         self._last_receipt: float | None = None
         self._last_command: np.ndarray | None = None
+        self._last_stamp: float | None = None  # the sender's stamp of the newest command
         self._output: np.ndarray | None = None
         self._soft_target: np.ndarray | None = None
         self._soft_since = 0.0
@@ -218,6 +219,7 @@ class SafetyGate:
         self._interp.clear()
         self._last_receipt = None
         self._last_command = None
+        self._last_stamp = None
 
     # events from the driver ---------------------------------------------------------------
 
@@ -304,12 +306,20 @@ class SafetyGate:
             and np.max(np.abs(clamped - self._last_command)) > self.config.max_command_jump
         ):
             return self._reject("jump")
-        t = now if stamp is None else stamp
+        sent = now if stamp is None else stamp
+        if self._last_stamp is not None and sent < self._last_stamp:
+            return self._reject("out_of_order")  # older than a command already taken
+        t = sent
         if abs(t - now) > self.config.max_stamp_skew:
             self.events["restamped"] += 1
             t = now
-        if not self._interp.push(t, clamped):
-            return self._reject("out_of_order")
+        # a command restamped to its (late) arrival moves the time line ahead of the sender's
+        # stamps for a moment; the next ones, in order by their own stamps, join it there
+        # instead of being taken for out-of-order commands
+        newest = self._interp.newest_time
+        t = t if newest is None else max(t, newest)
+        self._interp.push(t, clamped)
+        self._last_stamp = sent
         self._last_receipt = now
         self._last_command = clamped
         self.accepted += 1
