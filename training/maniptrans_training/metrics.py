@@ -18,7 +18,7 @@ Bimanual rollouts pass both hands' points concatenated along the point axis (rig
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,20 +194,39 @@ def summarize(rollouts: Sequence[RolloutMetrics]) -> dict[str, float]:
     return out
 
 
-def format_table(rows: dict[str, dict[str, float]]) -> str:
-    """The paper's table layout: method | E_r [deg] | E_t [cm] | E_j [cm] | E_ft [cm] | SR [%]."""
+def cell(v: float) -> str:
+    """A table cell: two decimals, "–" for NaN (a term that does not apply)."""
+    return "–" if math.isnan(v) else f"{v:.2f}"
 
-    def cell(v: float) -> str:
-        return "–" if math.isnan(v) else f"{v:.2f}"
 
-    head = (
-        f"{'method':<32} {'E_r deg':>8} {'E_t cm':>8} {'E_j cm':>8} {'E_ft cm':>8} {'SR %':>7} "
-        f"{'valid %':>8}"
+def format_rows(
+    rows: dict[str, dict[str, float]],
+    columns: Sequence[tuple[str, Callable[[dict[str, float]], str]]],
+    name_width: int = 32,
+) -> str:
+    """A text table: one line per ``rows`` entry (``method`` column first), then a column per
+    ``(header, cell of a row)`` in ``columns``, each as wide as its widest entry."""
+    cells = [[fmt(m) for _h, fmt in columns] for m in rows.values()]
+    widths = [max([len(h), *(len(r[k]) for r in cells)]) for k, (h, _f) in enumerate(columns)]
+    head = f"{'method':<{name_width}} " + " ".join(
+        f"{h:>{w}}" for (h, _f), w in zip(columns, widths, strict=True)
     )
     lines = [head, "-" * len(head)]
-    for name, m in rows.items():
-        lines.append(
-            f"{name:<32} {cell(m['E_r']):>8} {cell(m['E_t']):>8} {cell(m['E_j']):>8} "
-            f"{cell(m['E_ft']):>8} {cell(m['SR']):>7} {cell(m.get('valid', math.nan)):>8}"
-        )
+    for name, r in zip(rows, cells, strict=True):
+        row = " ".join(f"{c:>{w}}" for c, w in zip(r, widths, strict=True))
+        lines.append(f"{name:<{name_width}} {row}")
     return "\n".join(lines)
+
+
+_ERRORS = (("E_r deg", "E_r"), ("E_t cm", "E_t"), ("E_j cm", "E_j"), ("E_ft cm", "E_ft"))
+ERROR_COLUMNS: tuple[tuple[str, Callable[[dict[str, float]], str]], ...] = tuple(
+    (head, lambda m, key=key: cell(m[key])) for head, key in _ERRORS
+)
+"""The four error columns of the paper's tables."""
+VALID_COLUMN = ("valid %", lambda m: cell(m.get("valid", math.nan)))
+
+
+def format_table(rows: dict[str, dict[str, float]]) -> str:
+    """The paper's table layout: method | E_r [deg] | E_t [cm] | E_j [cm] | E_ft [cm] | SR [%] |
+    valid [%]."""
+    return format_rows(rows, [*ERROR_COLUMNS, ("SR %", lambda m: cell(m["SR"])), VALID_COLUMN])

@@ -26,7 +26,14 @@ import numpy as np
 import torch
 from tensordict import TensorDict
 
-from maniptrans_training.metrics import RolloutMetrics, mean_valid_percent
+from maniptrans_training.metrics import (
+    ERROR_COLUMNS,
+    VALID_COLUMN,
+    RolloutMetrics,
+    cell,
+    format_rows,
+    mean_valid_percent,
+)
 from maniptrans_training.rl.adapter import stage_groups
 from maniptrans_training.rl.residual import compose
 
@@ -121,22 +128,8 @@ def summarize_method(results: Sequence[TaskMetrics]) -> dict[str, float]:
 def format_methods_table(rows: dict[str, dict[str, float]]) -> str:
     """Paper-style table: method | E_r° | E_t cm | E_j cm | E_ft cm | SR single / bimanual % |
     valid % (share of frames before the first threshold violation, see ``metrics``)."""
-
-    def cell(v: float) -> str:
-        return "–" if math.isnan(v) else f"{v:.2f}"
-
-    head = (
-        f"{'method':<24} {'E_r deg':>8} {'E_t cm':>7} {'E_j cm':>7} {'E_ft cm':>8} "
-        f"{'SR single / bi %':>17} {'valid %':>8}"
-    )
-    lines = [head, "-" * len(head)]
-    for name, m in rows.items():
-        sr = f"{cell(m['SR_single'])} / {cell(m['SR_bimanual'])}"
-        lines.append(
-            f"{name:<24} {cell(m['E_r']):>8} {cell(m['E_t']):>7} {cell(m['E_j']):>7} "
-            f"{cell(m['E_ft']):>8} {sr:>17} {cell(m.get('valid', math.nan)):>8}"
-        )
-    return "\n".join(lines)
+    sr = ("SR single / bi %", lambda m: f"{cell(m['SR_single'])} / {cell(m['SR_bimanual'])}")
+    return format_rows(rows, [*ERROR_COLUMNS, sr, VALID_COLUMN], name_width=24)
 
 
 def export_atomically(record, demo, final: Path, start_frame: int = 0, lift: float = 0.0) -> Path:
