@@ -28,6 +28,20 @@ def init_ros(args: list[str] | None = None) -> threading.Event:
     return stop
 
 
+def read_only_parameters(node, what: str) -> None:
+    """Refuse every parameter change on ``node`` at run time: its parameters configure devices
+    and solvers once, at start. ``what`` names them in the refusal ("driver parameters")."""
+    from rcl_interfaces.msg import SetParametersResult
+
+    def refuse(params) -> SetParametersResult:
+        names = ", ".join(p.name for p in params)
+        return SetParametersResult(
+            successful=False, reason=f"{what} are read at start; restart to change {names}"
+        )
+
+    node.add_on_set_parameters_callback(refuse)
+
+
 def spin_until(
     executor, stop: threading.Event, done: Callable[[], bool] | None = None, period: float = 0.1
 ) -> None:
@@ -36,4 +50,4 @@ def spin_until(
         executor.spin_once(timeout_sec=period)
 
 
-__all__ = ["init_ros", "spin_until"]
+__all__ = ["init_ros", "read_only_parameters", "spin_until"]

@@ -16,12 +16,11 @@ import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
-from rcl_interfaces.msg import SetParametersResult
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
-from maniptrans_description.node_runtime import init_ros, spin_until
+from maniptrans_description.node_runtime import init_ros, read_only_parameters, spin_until
 from maniptrans_retarget.arm_command import ArmCommandStreamer, StreamConfig
 from maniptrans_retarget.arm_errors import ArmIkError
 from maniptrans_retarget.arm_ik import COMFORTABLE_POSTURE, ArmIk, IkConfig
@@ -55,7 +54,7 @@ class ArmIkNode(Node):
     def __init__(self) -> None:
         super().__init__("arm_ik")
         p = {name: self.declare_parameter(name, d).value for name, d in PARAMETERS.items()}
-        self.add_on_set_parameters_callback(self._refuse_changes)
+        read_only_parameters(self, "arm_ik parameters")
         side = str(p["side"])
         if side not in ("left", "right"):
             raise ArmIkError(f"parameter side: expected 'left' or 'right', found {side!r}")
@@ -104,13 +103,6 @@ class ArmIkNode(Node):
         self.get_logger().info(
             f"{side} arm ik: {variant}, calibration {source}, "
             f"on_unreachable {stream.on_unreachable}"
-        )
-
-    def _refuse_changes(self, params) -> SetParametersResult:
-        names = ", ".join(p.name for p in params)
-        return SetParametersResult(
-            successful=False,
-            reason=f"arm_ik parameters are read at start; restart to change {names}",
         )
 
     def _on_joints(self, msg: JointState) -> None:

@@ -11,14 +11,13 @@ from typing import Any
 import rclpy
 from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 
-from maniptrans_description.node_runtime import init_ros, spin_until
+from maniptrans_description.node_runtime import init_ros, read_only_parameters, spin_until
 from realman_inspire_driver.device_driver import DeviceDriver, Measurement
 from realman_inspire_driver.diagnostics import flatten, order_command, summarize
 from realman_inspire_driver.errors import ConfigError
@@ -181,7 +180,7 @@ class DriverNode(Node):
         self.params = {
             key: self.declare_parameter(key, default).value for key, default in parameters.items()
         }
-        self.add_on_set_parameters_callback(self._refuse_changes)
+        read_only_parameters(self, "driver parameters")
         self.side = str(self.params["side"])
         if self.side not in ("left", "right"):
             raise ConfigError(f"parameter side must be 'left' or 'right', got {self.side!r}")
@@ -224,13 +223,6 @@ class DriverNode(Node):
         self.thread.start()
         self.get_logger().info(
             f"{summary}, {self.rate:.0f} Hz; waiting for commands to soft-start"
-        )
-
-    def _refuse_changes(self, params) -> SetParametersResult:
-        names = ", ".join(p.name for p in params)
-        return SetParametersResult(
-            successful=False,
-            reason=f"driver parameters are read at start; restart to change {names}",
         )
 
     def _tick(self, now: float) -> None:

@@ -1,0 +1,55 @@
+"""What every node process shares: read-only parameters, stopping on a flag set by a signal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+pytestmark = pytest.mark.ros
+
+
+def test_read_only_parameters_refuse_a_change_and_name_it(ros_node):
+    from rclpy.parameter import Parameter
+
+    from maniptrans_description.node_runtime import read_only_parameters
+
+    node = ros_node.node
+    node.declare_parameter("rate_hz", 100.0)
+    read_only_parameters(node, "driver parameters")
+    (result,) = node.set_parameters([Parameter("rate_hz", value=50.0)])
+    assert not result.successful
+    assert result.reason == "driver parameters are read at start; restart to change rate_hz"
+    assert node.get_parameter("rate_hz").value == 100.0
+
+
+def test_spin_until_returns_on_the_stop_flag_a_signal_sets(ros_domain):
+    # in a child process: init_ros installs handlers that only set the flag, so SIGINT ends
+    # the spin without raising, and the context is still ours to shut down
+    import subprocess
+    import sys
+
+    code = (
+        "import rclpy, time\n"
+        "from rclpy.executors import SingleThreadedExecutor\n"
+        "from maniptrans_description.node_runtime import init_ros, spin_until\n"
+        "stop = init_ros()\n"
+        "node = rclpy.create_node('spin_probe')\n"
+        "ex = SingleThreadedExecutor(); ex.add_node(node)\n"
+        "print('spinning', flush=True)\n"
+        "spin_until(ex, stop)\n"
+        "print('stopped', rclpy.ok(), flush=True)\n"
+        "ex.shutdown(); node.destroy_node(); rclpy.try_shutdown()\n"
+    )
+    env = dict(os.environ, ROS_DOMAIN_ID=str(ros_domain))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout.readline().strip() == "spinning"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert out.strip() == "stopped True"  # the flag ended the spin, not a context shutdown
