@@ -25,7 +25,7 @@ import torch
 from tensordict import TensorDict
 
 from maniptrans_training.errors import TrainingError
-from maniptrans_training.rl.vec_env import VecEnv
+from maniptrans_training.rl.vec_env import VecEnv, VecEnvWrapper
 
 CONTACT_SLICE = slice(20, 25)  # fingertip contact forces inside a hand's "object" block
 
@@ -63,7 +63,7 @@ class PhysicsCurriculum:
         return self.friction_base * (self.friction_start + (1.0 - self.friction_start) * g)
 
 
-class StageEnv(VecEnv):
+class StageEnv(VecEnvWrapper):
     """A ``ManipTransEnv`` with imitation groups, physics curriculum and tactile masking.
 
     Args:
@@ -87,14 +87,6 @@ class StageEnv(VecEnv):
         self.sides = tuple(env.sides)
         self._apply_physics()
         self._obs = self._group(env.get_observations())
-
-    @property
-    def episode_length_buf(self) -> torch.Tensor:  # type: ignore[override]
-        return self.env.episode_length_buf
-
-    @episode_length_buf.setter
-    def episode_length_buf(self, value: torch.Tensor) -> None:
-        self.env.episode_length_buf = value
 
     @property
     def frames_per_env(self) -> float:
@@ -125,11 +117,6 @@ class StageEnv(VecEnv):
                 self.frames_per_env
             )
         return self._obs, rew, done, extras
-
-    def __getattr__(self, name: str):  # reference, frame, snapshot() ... of the wrapped env
-        if name == "env":
-            raise AttributeError(name)
-        return getattr(self.env, name)
 
 
 def stage_groups(

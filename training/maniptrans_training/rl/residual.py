@@ -21,7 +21,7 @@ import torch
 from tensordict import TensorDict
 
 from maniptrans_training.errors import TrainingError
-from maniptrans_training.rl.vec_env import VecEnv
+from maniptrans_training.rl.vec_env import VecEnv, VecEnvWrapper
 
 BasePolicy = Callable[[TensorDict], torch.Tensor]
 """obs TensorDict (batch N) -> base action (N, A) in [−1, 1]."""
@@ -77,7 +77,7 @@ class PerHandBase:
         return torch.cat([p(obs) for p in self.parts], dim=-1)
 
 
-class ResidualVecEnv(VecEnv):
+class ResidualVecEnv(VecEnvWrapper):
     """``env`` with a frozen ``base`` inside; the wrapper's action is the residual Δa.
 
     Observations gain the group ``base_action`` (N, A), the base's action for the current
@@ -96,14 +96,6 @@ class ResidualVecEnv(VecEnv):
         self.cfg = getattr(env, "cfg", None)
         self._obs = self._augment(env.get_observations())
         self.last_action = torch.zeros(self.num_envs, self.num_actions)
-
-    @property
-    def episode_length_buf(self) -> torch.Tensor:  # type: ignore[override]
-        return self.env.episode_length_buf
-
-    @episode_length_buf.setter
-    def episode_length_buf(self, value: torch.Tensor) -> None:
-        self.env.episode_length_buf = value
 
     def _augment(self, obs: TensorDict) -> TensorDict:
         with torch.no_grad():
@@ -126,8 +118,3 @@ class ResidualVecEnv(VecEnv):
         obs, rew, done, extras = self.env.step(a)
         self._obs = self._augment(obs)
         return self._obs, rew, done, extras
-
-    def __getattr__(self, name: str):  # curriculum knobs etc. of the wrapped env
-        if name == "env":
-            raise AttributeError(name)
-        return getattr(self.env, name)

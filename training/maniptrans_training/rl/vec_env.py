@@ -31,7 +31,28 @@ from tensordict import TensorDict
 
 from maniptrans_training.errors import TrainingError
 
-__all__ = ["VecEnv", "check_env", "make_obs"]
+__all__ = ["VecEnv", "VecEnvWrapper", "check_env", "make_obs"]
+
+
+class VecEnvWrapper(VecEnv):
+    """A VecEnv around ``self.env``: the episode counters are the wrapped environment's, and
+    attributes the wrapper does not have (curriculum knobs, ``reference``, ``snapshot()``...)
+    are looked up there. Subclasses set ``self.env`` first in ``__init__``."""
+
+    env: VecEnv
+
+    @property
+    def episode_length_buf(self) -> torch.Tensor:  # type: ignore[override]
+        return self.env.episode_length_buf
+
+    @episode_length_buf.setter
+    def episode_length_buf(self, value: torch.Tensor) -> None:
+        self.env.episode_length_buf = value
+
+    def __getattr__(self, name: str):
+        if name == "env":  # not set yet: no recursion into __getattr__
+            raise AttributeError(name)
+        return getattr(self.env, name)
 
 
 def make_obs(groups: dict[str, torch.Tensor], num_envs: int, device: str = "cpu") -> TensorDict:
