@@ -66,7 +66,7 @@ def _wrist_for_contact(contact: np.ndarray, R: np.ndarray) -> np.ndarray:
 
 
 def _clear_of_table(
-    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: np.ndarray | Grip
+    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: Grip
 ) -> np.ndarray:
     """``pos`` raised so that no keypoint comes closer than :data:`TABLE_CLEARANCE` to the table.
 
@@ -74,7 +74,7 @@ def _clear_of_table(
     human hand cannot be there, and a robot tracking it would be pushed out by the table. The
     whole track moves up by the deficit, so the grasp lands higher on the object instead.
     """
-    kp = keypoints_world(p.skeleton, _pose(grip), side, pos, R)
+    kp = keypoints_world(p.skeleton, grip.pose(), side, pos, R)
     deficit = p.center[2] + TABLE_CLEARANCE - float(kp[..., 2].min())
     return pos + np.array([0.0, 0.0, max(0.0, deficit)])
 
@@ -156,16 +156,6 @@ def closing(closure: np.ndarray, target: np.ndarray) -> Grip:
     return Grip(closures, OPEN_OPPOSE + c * (GRASP_OPPOSE - OPEN_OPPOSE))
 
 
-def _mesh_box(size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    m = trimesh.creation.box(extents=size)
-    return np.asarray(m.vertices, float), np.asarray(m.faces, np.int64)
-
-
-def _mesh_cylinder(radius: float, height: float) -> tuple[np.ndarray, np.ndarray]:
-    m = trimesh.creation.cylinder(radius=radius, height=height, sections=16)
-    return np.asarray(m.vertices, float), np.asarray(m.faces, np.int64)
-
-
 def _carried(
     T_hand: np.ndarray, T_obj0: np.ndarray, grasp: int, release: int | None = None
 ) -> np.ndarray:
@@ -180,15 +170,10 @@ def _carried(
     return out
 
 
-def _pose(grip: np.ndarray | Grip) -> HandPose:
-    return grip.pose() if isinstance(grip, Grip) else HandPose.from_grip(np.asarray(grip, float))
-
-
 def _hand(
-    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: np.ndarray | Grip, obj: int
+    p: SceneParams, side: Side, pos: np.ndarray, R: np.ndarray, grip: Grip, obj: int
 ) -> HandDemo:
-    pose = _pose(grip)
-    kp = keypoints_world(p.skeleton, pose, side, pos, R)
+    kp = keypoints_world(p.skeleton, grip.pose(), side, pos, R)
     return HandDemo(wrist_pos=pos, wrist_rot=R, keypoints=kp, object_index=obj)
 
 
