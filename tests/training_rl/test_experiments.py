@@ -107,3 +107,19 @@ def test_compare_in_two_worker_processes_gives_the_same_table(tmp_path):
     assert serial["ManipTrans"]["n"] == 2.0
     table = (tmp_path / "b" / "methods.md").read_text()
     assert "lift_box:" in table and "pour:" in table
+
+
+def _fail_on_two(k: int) -> int:
+    if k == 2:
+        raise ValueError("job 2 failed")
+    return k
+
+
+def test_a_failing_parallel_job_raises_its_error_and_cancels_the_queue():
+    from maniptrans_training.rl.parallel import run_jobs
+
+    assert sorted(run_jobs(_fail_on_two, [(0,), (1,)], workers=2)) == [(0, 0), (1, 1)]
+    with pytest.raises(ValueError, match="job 2 failed"):
+        list(run_jobs(_fail_on_two, [(k,) for k in range(3)], workers=1))
+    with pytest.raises(ValueError, match="job 2 failed"):
+        list(run_jobs(_fail_on_two, [(k,) for k in range(3)], workers=2))

@@ -34,7 +34,8 @@ def run_jobs(
 ) -> Iterator[tuple[int, R]]:
     """Yield ``(index, fn(*args))`` for every ``args`` of ``jobs``: in order and in this process
     with ``workers`` <= 1, else as they finish in that many worker processes (``fn`` and its
-    arguments must pickle). A failing job raises here after the running ones finish."""
+    arguments must pickle). A failing job raises here once the running ones finish; jobs not
+    started yet are cancelled."""
     items = list(jobs)
     if workers <= 1 or len(items) <= 1:
         for k, args in enumerate(items):
@@ -46,5 +47,9 @@ def run_jobs(
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         futures = {pool.submit(_call, fn, args): k for k, args in enumerate(items)}
-        for f in as_completed(futures):
-            yield futures[f], f.result()
+        try:
+            for f in as_completed(futures):
+                yield futures[f], f.result()
+        except BaseException:  # a job failed, or the caller stopped early: drop the queue
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
