@@ -114,6 +114,13 @@ class BagRecorder(Node):
             if any(pat.search(topic) for pat in self.patterns):
                 self._record(topic, types[0])
 
+    def drained(self, t_stop: float, now: float) -> bool:
+        """After a stop at ``t_stop`` (monotonic [s]): nothing arrived for ``drain_quiet_s``, or
+        ``drain_max_s`` passed (other nodes may keep publishing). Until then, messages already
+        on their way still go into the bag."""
+        quiet = now - max(self.last_rx, t_stop) >= self.drain_quiet_s
+        return quiet or now - t_stop >= self.drain_max_s
+
     def close(self) -> None:
         self.accepting = False
         stats = self.sink.close()
@@ -138,11 +145,7 @@ def main(args=None) -> None:
     # drain what already reached our readers, then close the bag
     node.accepting = False
     t_stop = time.monotonic()
-    deadline = t_stop + node.drain_max_s
-    while (
-        time.monotonic() - max(node.last_rx, t_stop) < node.drain_quiet_s
-        and time.monotonic() < deadline
-    ):
+    while not node.drained(t_stop, time.monotonic()):
         executor.spin_once(timeout_sec=0.02)
     code = 0
     try:

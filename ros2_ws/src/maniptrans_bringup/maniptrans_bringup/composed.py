@@ -145,7 +145,15 @@ def run_composed(
         sink.write("replay", f"ERROR: {type(exc).__name__}: {exc}")
         code = 1
     sink.write("replay", f"stopping ({reason[0]})")
-    time.sleep(0.3)  # keep spinning: in-flight messages still reach the recorder
+    # keep spinning while messages in flight still reach the recorder: at least 0.3 s, and
+    # until each recorder has had its quiet period (a fixed pause lost the last frame on a
+    # loaded machine)
+    t_stop = time.monotonic()
+    recorders = [n for _s, n in nodes if callable(getattr(n, "drained", None))]
+    while time.monotonic() - t_stop < 0.3 or not all(
+        r.drained(t_stop, time.monotonic()) for r in recorders
+    ):
+        time.sleep(0.02)
     order = {role: i for i, role in enumerate(STOP_ORDER)}
     halt.set()
     if spin.is_alive():
