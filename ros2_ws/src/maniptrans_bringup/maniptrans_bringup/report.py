@@ -254,6 +254,12 @@ def _rot_angle(Ra: np.ndarray, Rb: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(c, -1.0, 1.0))
 
 
+def _pose_errors(T_ref: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 4, 4) x2 -> per pose the distance [m] and the rotation angle [rad] between them."""
+    pos = np.linalg.norm(T[:, :3, 3] - T_ref[:, :3, 3], axis=1)
+    return pos, _rot_angle(T_ref[:, :3, :3], T[:, :3, :3])
+
+
 def wrist_error(sim_wrist: Series, meas_arm: Series, side: str, calib) -> dict[str, Any]:
     """Hand base reached by the measured arm vs the sim wrist on the table [m], [rad]."""
     from maniptrans_description.rm75 import joint_names, mdh_fk
@@ -265,8 +271,7 @@ def wrist_error(sim_wrist: Series, meas_arm: Series, side: str, calib) -> dict[s
     T_real = np.stack([base @ mdh_fk(calib.arm_variant, qi) @ mount for qi in q[inside]])
     if T_real.size == 0:
         T_real = np.zeros((0, 4, 4))
-    pos = np.linalg.norm(T_real[:, :3, 3] - T_target[:, :3, 3], axis=1)
-    rot = _rot_angle(T_target[:, :3, :3], T_real[:, :3, :3])
+    pos, rot = _pose_errors(T_target, T_real)
     return {
         "position": _stats(pos),
         "rotation": _stats(rot),
@@ -284,8 +289,7 @@ def object_error(ref: Series, twin: Series, calib) -> dict[str, Any]:
     if twin.frame_id not in ("sim", "sim_world"):
         T_ref = calib.T_world_sim @ T_ref
     T_twin = _pose_to_matrix(twin.values[inside])
-    e_t = np.linalg.norm(T_ref[:, :3, 3] - T_twin[:, :3, 3], axis=1)
-    e_r = _rot_angle(T_ref[:, :3, :3], T_twin[:, :3, :3])
+    e_t, e_r = _pose_errors(T_ref, T_twin)
     return {
         "E_t": _stats(e_t),
         "E_r": _stats(e_r),
