@@ -77,18 +77,34 @@ class PerHandBase:
         return torch.cat([p(obs) for p in self.parts], dim=-1)
 
 
+def correction_penalty(base: torch.Tensor, composed: torch.Tensor, weight: float) -> torch.Tensor:
+    """(N,) ``weight · mean((a − a_base)²)`` over the action dimensions.
+
+    Measured on the composed action after the clip, so the residual pays for what it changes,
+    not for pushing against a limit.
+    """
+    return weight * torch.mean((composed - base) ** 2, dim=-1)
+
+
 class ResidualVecEnv(VecEnvWrapper):
     """``env`` with a frozen ``base`` inside; the wrapper's action is the residual Δa.
 
     Observations gain the group ``base_action`` (N, A), the base's action for the current
     observation, so the residual actor sees what it corrects. ``last_action`` holds the
-    composed action of the latest step (N, A).
+    composed action of the latest step (N, A). ``penalty`` > 0 subtracts
+    :func:`correction_penalty` from the reward (logged as ``/reward/correction``), so the
+    residual leaves the base alone where the base already does the job.
     """
 
-    def __init__(self, env: VecEnv, base: BasePolicy, scale: float = RESIDUAL_SCALE) -> None:
+    def __init__(
+        self, env: VecEnv, base: BasePolicy, scale: float = RESIDUAL_SCALE, penalty: float = 0.0
+    ) -> None:
+        if not (penalty >= 0.0 and penalty < float("inf")):
+            raise TrainingError(f"ResidualVecEnv: penalty must be finite and >= 0, got {penalty}")
         self.env = env
         self.base = base
         self.scale = float(scale)
+        self.penalty = float(penalty)
         self.num_envs = env.num_envs
         self.num_actions = env.num_actions
         self.max_episode_length = env.max_episode_length
@@ -113,8 +129,13 @@ class ResidualVecEnv(VecEnvWrapper):
         return self._obs
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
-        a = compose(self._obs["base_action"], actions, self.scale)
+        base = self._obs["base_action"]
+        a = compose(base, actions, self.scale)
         self.last_action = a
         obs, rew, done, extras = self.env.step(a)
+        if self.penalty > 0.0:
+            cost = correction_penalty(base, a, self.penalty)
+            rew = rew - cost
+            extras.setdefault("log", {})["/reward/correction"] = -cost.mean()
         self._obs = self._augment(obs)
         return self._obs, rew, done, extras

@@ -130,6 +130,7 @@ class Stage2Config:
         train: PPO, network (residual head near zero) and run settings.
         base: "imitator" (ManipTrans), "reference" (Retarget + Residual), "zero" (RL-only).
         residual_scale: a = clip(a_base + scale·Δa).
+        correction_penalty: reward −= this · mean((a − a_base)²) (not in the paper; 0 = off).
         physics: gravity relaxation and raised friction switches and ramps.
         relaxed_thresholds: object-error thresholds start loose and tighten (s³/0.343);
             off: the final 2 cm / 30° from the start.
@@ -143,6 +144,7 @@ class Stage2Config:
     train: TrainConfig = field(default_factory=lambda: train_preset(2, "paper"))
     base: Base = "imitator"
     residual_scale: float = RESIDUAL_SCALE
+    correction_penalty: float = 0.0
     physics: PhysicsCurriculum = field(default_factory=PhysicsCurriculum)
     relaxed_thresholds: bool = True
     tactile_obs: bool = True
@@ -330,7 +332,7 @@ def build_stage2_env(
     env = make_env(reference, "residual", num_envs, seed, rsi=cfg.rsi, **kw)
     stage = StageEnv(env, cfg.physics, tactile_obs=cfg.tactile_obs)
     base = make_base(cfg.base, stage.sides, stage.num_actions, imitators)
-    return ResidualVecEnv(stage, base, cfg.residual_scale)
+    return ResidualVecEnv(stage, base, cfg.residual_scale, cfg.correction_penalty)
 
 
 RESIDUAL_GROUPS = {"actor": ["policy", "base_action"], "critic": ["critic", "base_action"]}
