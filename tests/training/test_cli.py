@@ -11,7 +11,9 @@ from maniptrans_training.cli import build_parser, main
 from maniptrans_training.placement import reach_point_sim
 
 
-@pytest.mark.parametrize("cmd", ["retarget", "rollout", "evaluate", "export", "demo"])
+@pytest.mark.parametrize(
+    "cmd", ["retarget", "rollout", "evaluate", "export", "demo", "penetration"]
+)
 def test_every_subcommand_has_help(cmd, capsys):
     with pytest.raises(SystemExit) as out:
         build_parser().parse_args([cmd, "--help"])

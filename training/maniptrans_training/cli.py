@@ -8,6 +8,8 @@ Subcommands (``maniptrans-train <cmd> --help`` for the options):
 * ``export``    — rollout + export as a DexManipNet-layout sequence (``--on-rig`` places the task
   where the real arms reach it; ``make default-task`` uses this)
 * ``demo``      — write a scripted demo as an ``.npz``
+* ``penetration`` — how deep the retargeted robot hand goes into the objects, per link: a
+  reference whose grasp is inside the object cannot be tracked while holding it
 """
 
 from __future__ import annotations
@@ -124,6 +126,28 @@ def cmd_rollout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_penetration(args: argparse.Namespace) -> int:
+    from maniptrans_training.penetration import format_penetration, reference_penetration
+
+    if args.tolerance_mm < 0:
+        raise TrainingError(f"--tolerance-mm must be >= 0, got {args.tolerance_mm}")
+    demo = _demo(args)
+    demo = mirror_demo(demo) if args.mirror else demo
+    ref = build_reference(demo, retarget_demo(demo))
+    rows = reference_penetration(ref, tolerance=args.tolerance_mm / 1000)
+    print(f"{demo.name}: {ref.num_frames} frames, objects {[o.name for o in ref.objects]}")
+    print(format_penetration(rows, args.tolerance_mm / 1000))
+    if args.fail_above_mm is not None and rows and rows[0].depth * 1000 > args.fail_above_mm:
+        r = rows[0]
+        print(
+            f"FAIL: {r.side} {r.link} goes {1000 * r.depth:.1f} mm into {r.object} at frame "
+            f"{r.frame} (limit {args.fail_above_mm} mm)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     rows: dict[str, list[RolloutMetrics]] = {}
     everything: list[RolloutMetrics] = []
@@ -197,6 +221,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rig", type=Path, help="rig calibration YAML (default: the description's)")
     add_export_edits(p)
     p.set_defaults(fn=cmd_export)
+
+    p = sub.add_parser(
+        "penetration",
+        help="per robot link, how deep the retargeted hand goes into the objects",
+        description="Pose the retargeted robot hands and the objects frame by frame as the "
+        "reference says (no physics) and report, per robot link, the deepest penetration into "
+        "an object. A link deep inside the object stops a tracker before the reference's grasp "
+        "is reached, so the grasp cannot hold and every method must leave the reference to "
+        "move the object.",
+    )
+    _add_source(p)
+    p.add_argument(
+        "--tolerance-mm",
+        type=float,
+        default=1.0,
+        help="report links deeper than this [mm] (default 1)",
+    )
+    p.add_argument(
+        "--fail-above-mm",
+        type=float,
+        help="exit 1 when a link goes deeper than this [mm] (e.g. to gate a dataset)",
+    )
+    p.set_defaults(fn=cmd_penetration)
 
     p = sub.add_parser("demo", help="write a scripted demo as .npz")
     _add_source(p)

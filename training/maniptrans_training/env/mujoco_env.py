@@ -280,32 +280,47 @@ class ManipTransEnv(VecEnv):
             self.episode_frame[i] = 0
             self.episode_length_buf[i] = 0
             self._fresh[i] = True
-            m, d = self.models[i], self.datas[i]
-            mujoco.mj_resetData(m, d)
-            for s in self.sides:
-                h, hi = ref.hands[s], self.index.hands[s]
-                q = h.q[start].copy()
-                if self.cfg.rsi:
-                    q += self.rng.normal(scale=self.cfg.rsi_joint_noise, size=12)
-                q = np.clip(q, self.kin[s].lower, self.kin[s].upper)
-                d.qpos[hi.free_qpos : hi.free_qpos + 3] = h.wrist_pos[start]
-                qx = matrix_to_quat(h.wrist_rot[start])
-                d.qpos[hi.free_qpos + 3 : hi.free_qpos + 7] = [qx[3], qx[0], qx[1], qx[2]]
-                d.qvel[hi.free_dof : hi.free_dof + 3] = h.wrist_vel[start]
-                d.qvel[hi.free_dof + 3 : hi.free_dof + 6] = (
-                    h.wrist_rot[start].T @ h.wrist_angvel[start]
-                )
-                d.qpos[hi.joint_qpos] = q
-                d.ctrl[hi.actuators] = q
-                self._targets[s][i] = q
-                self._wrench[s][i] = 0.0
-                self._last_contact[s][i] = -(10**6)
-            for k, o in enumerate(self.index.objects):
-                P = ref.objects[k].pose[start]
-                d.qpos[o.free_qpos : o.free_qpos + 3] = P[:3, 3]
-                qx = matrix_to_quat(P[:3, :3])
-                d.qpos[o.free_qpos + 3 : o.free_qpos + 7] = [qx[3], qx[0], qx[1], qx[2]]
-            mujoco.mj_forward(m, d)
+            noise = (
+                {s: self.rng.normal(scale=self.cfg.rsi_joint_noise, size=12) for s in self.sides}
+                if self.cfg.rsi
+                else None
+            )
+            self.pose_at_frame(int(i), start, noise)
+
+    def pose_at_frame(
+        self, i: int, frame: int, joint_noise: dict[Side, np.ndarray] | None = None
+    ) -> None:
+        """Put environment ``i`` in the reference's state at ``frame`` (hands, objects, zero
+        wrench), joints offset by ``joint_noise`` [rad] per side and clipped to the limits."""
+        ref = self.reference
+        if not 0 <= frame < ref.num_frames:
+            raise TrainingError(f"pose_at_frame: frame {frame} outside 0..{ref.num_frames - 1}")
+        m, d = self.models[i], self.datas[i]
+        mujoco.mj_resetData(m, d)
+        for s in self.sides:
+            h, hi = ref.hands[s], self.index.hands[s]
+            q = h.q[frame].copy()
+            if joint_noise is not None:
+                q += joint_noise[s]
+            q = np.clip(q, self.kin[s].lower, self.kin[s].upper)
+            d.qpos[hi.free_qpos : hi.free_qpos + 3] = h.wrist_pos[frame]
+            qx = matrix_to_quat(h.wrist_rot[frame])
+            d.qpos[hi.free_qpos + 3 : hi.free_qpos + 7] = [qx[3], qx[0], qx[1], qx[2]]
+            d.qvel[hi.free_dof : hi.free_dof + 3] = h.wrist_vel[frame]
+            d.qvel[hi.free_dof + 3 : hi.free_dof + 6] = (
+                h.wrist_rot[frame].T @ h.wrist_angvel[frame]
+            )
+            d.qpos[hi.joint_qpos] = q
+            d.ctrl[hi.actuators] = q
+            self._targets[s][i] = q
+            self._wrench[s][i] = 0.0
+            self._last_contact[s][i] = -(10**6)
+        for k, o in enumerate(self.index.objects):
+            P = ref.objects[k].pose[frame]
+            d.qpos[o.free_qpos : o.free_qpos + 3] = P[:3, 3]
+            qx = matrix_to_quat(P[:3, :3])
+            d.qpos[o.free_qpos + 3 : o.free_qpos + 7] = [qx[3], qx[0], qx[1], qx[2]]
+        mujoco.mj_forward(m, d)
 
     # ------------------------------------------------------------------ stepping
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
