@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from maniptrans_training.rl.stages import (
     stage1_preset,
     stage2_config_of,
     stage2_env_overrides,
+    stage2_preset,
     train_preset,
     train_stage1,
     train_stage2,
@@ -120,6 +122,19 @@ def test_a_trained_residual_stays_near_its_base_at_the_start(reference, imitator
     base = obs["base_action"].clone()
     env.step(torch.zeros(4, 36))
     assert torch.allclose(env.last_action, torch.clamp(base, -1, 1))
+
+
+def test_presets_differ_only_where_documented_and_the_penalty_reaches_the_env(
+    reference, imitators
+):
+    paper, cpu = stage2_preset("paper"), stage2_preset("cpu")
+    assert paper.correction_penalty == 0.0 and paper.train == Stage2Config().train
+    assert paper.train.policy.init_std == pytest.approx(math.exp(-1.0))
+    assert cpu.correction_penalty > 0 and cpu.train.policy.init_std < 0.2
+    env = build_stage2_env(reference, cpu, imitators, 4, 0)
+    assert env.penalty == cpu.correction_penalty
+    _, _, _, extras = env.step(torch.full((4, 36), 0.1))
+    assert float(extras["log"]["/reward/correction"]) < 0
 
 
 def test_ablation_switches_reach_the_environment_config():

@@ -71,9 +71,9 @@ def _imitators(folder: str | None) -> dict[str, Path]:
 
 
 def _stage2_cfg(args):
-    from maniptrans_training.rl.stages import Stage2Config, train_preset
+    from maniptrans_training.rl.stages import stage2_preset
 
-    cfg = Stage2Config(train=train_preset(2, args.preset))
+    cfg = stage2_preset(args.preset)
     if getattr(args, "base", None):
         cfg = dataclasses.replace(cfg, base=args.base)
     return _train_overrides(cfg, args)

@@ -127,7 +127,7 @@ class Stage1Config:
 @dataclass(frozen=True)
 class Stage2Config:
     """Stage-2 settings and the ablation switches (paper, Sec. 4.4); the defaults are the
-    paper's (``train_preset(2, "cpu")`` for the CPU-sized training settings).
+    paper's (``stage2_preset("cpu")`` for the CPU-sized settings).
 
     Attributes:
         train: PPO, network (residual head near zero) and run settings.
@@ -155,6 +155,19 @@ class Stage2Config:
     tactile_termination: bool = True
     rsi: bool = True
     threshold_frames: int = 3_200
+
+
+CPU_CORRECTION_PENALTY = 4.0
+"""``Stage2Config.correction_penalty`` of the CPU preset (the paper has none): with σ
+:data:`~maniptrans_training.rl.config.CPU_STAGE2_INIT_STD` it keeps the residual off where the
+imitator already tracks (rl/NOTES.md, "Residual σ and correction penalty")."""
+
+
+def stage2_preset(preset: Preset = "cpu") -> Stage2Config:
+    """Stage-2 settings of a preset: ``paper`` is the paper's; ``cpu`` adds the residual's
+    correction penalty and (through :func:`train_preset`) its smaller σ."""
+    penalty = CPU_CORRECTION_PENALTY if preset == "cpu" else 0.0
+    return Stage2Config(train=train_preset(2, preset), correction_penalty=penalty)
 
 
 # ------------------------------------------------------------------------------ data
@@ -355,7 +368,7 @@ def train_stage2(
     ``imitators``: per side, the stage-1 checkpoints (copied into ``out_dir``); ``reference``:
     the demo's precomputed reference; ``sequence``: how to load the demo again (for rollouts).
     """
-    cfg = cfg or Stage2Config(train=train_preset(2, "cpu"))
+    cfg = cfg or stage2_preset("cpu")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     local: dict[str, Path] = {}
