@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
+from maniptrans_description.sides import hand_prefix
 from maniptrans_training.errors import TrainingError
 
 SEARCH_DISTANCE = 0.05
@@ -67,7 +68,7 @@ def reference_penetration(
     env = ManipTransEnv(reference, EnvConfig(stage="residual", num_envs=1, rsi=False))
     m, d = env.models[0], env.datas[0]
     pairs = []  # (side, link, object index, hand geom, object geom)
-    prefixes = {s: f"{s[0].upper()}_" for s in env.sides}
+    prefixes = {s: f"{hand_prefix(s)}_" for s in env.sides}
     for g in env.index.hand_geoms:
         if m.geom_contype[g] == 0 and m.geom_conaffinity[g] == 0:
             continue  # visual only (the tip markers)
