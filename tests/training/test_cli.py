@@ -47,3 +47,8 @@ def test_a_bad_demo_file_is_an_error_message_not_a_traceback(tmp_path, capsys):
     np.savez(bad, fps=np.array(60.0))
     assert main(["retarget", "--demo", str(bad)]) == 2
     assert "missing key 'sides'" in capsys.readouterr().err
+
+
+def test_a_negative_clearance_weight_is_an_error_message(capsys):
+    assert main(["penetration", "--task", "lift_box", "--clearance-weight", "-1"]) == 2
+    assert "clearance weight must be >= 0" in capsys.readouterr().err

@@ -118,3 +118,73 @@ def test_temporal_smoothness_damps_keypoint_jitter():
     assert jerk(smooth.q) < 0.7 * jerk(rough.q)
     assert jerk(smooth.wrist_pos) < 0.7 * jerk(rough.wrist_pos)
     assert smooth.mean_tip_error < 0.01
+
+
+def _window(demo, frames: slice):
+    """``demo`` cut to ``frames`` (hands and objects)."""
+    hands = {
+        s: replace(
+            h,
+            wrist_pos=h.wrist_pos[frames],
+            wrist_rot=h.wrist_rot[frames],
+            keypoints=h.keypoints[frames],
+        )
+        for s, h in demo.hands.items()
+    }
+    objects = tuple(replace(o, poses=o.poses[frames]) for o in demo.objects)
+    return replace(demo, hands=hands, objects=objects)
+
+
+def test_clearance_rows_are_the_derivatives_of_the_clearance_residuals():
+    from maniptrans_training.retarget import _Clearance
+
+    demo = _window(make_demo("pour", 0), slice(100, 103))  # the bottle held in the right hand
+    hand = demo.hands["right"]
+    plain = retarget_hand(hand, "right", RetargetConfig())
+    kin = HandKinematics("right")
+    clear = _Clearance(kin, demo.objects, 3, grid=3)
+    R = axis_angle_to_matrix(plain.wrist_aa)
+    fk = kin.forward(R, plain.wrist_pos, plain.q)
+    t, res, rows = clear.terms(fk, 0.002)
+    assert t.size > 20, "the keypoint-only retarget must put some of the thumb into the bottle"
+    rng = np.random.default_rng(0)
+    eps = 1e-7
+    for _ in range(4):
+        d = rng.normal(size=18)
+        d /= np.linalg.norm(d)
+        moved = kin.forward(
+            axis_angle_to_matrix(np.tile(eps * d[3:6], (3, 1))) @ R,
+            plain.wrist_pos + eps * d[:3],
+            plain.q + eps * d[6:],
+        )
+        t2, res2, _ = clear.terms(moved, 0.002)
+        assert np.array_equal(t, t2)  # the same active points (no face or box switched)
+        np.testing.assert_allclose((res2 - res) / eps, rows @ d, atol=2e-5)
+
+
+def test_the_collision_aware_retarget_keeps_the_thumb_out_of_the_bottle():
+    from maniptrans_training.env import build_reference
+    from maniptrans_training.penetration import reference_penetration
+    from maniptrans_training.retarget import COLLISION_AWARE, retarget_demo
+
+    demo = _window(make_demo("pour", 0), slice(60, 90))  # grasped, lifted, carried
+    depth, tips = {}, {}
+    for name, cfg in (("plain", RetargetConfig()), ("aware", COLLISION_AWARE)):
+        res = retarget_demo(demo, cfg)
+        rows = reference_penetration(build_reference(demo, res), tolerance=0.0)
+        depth[name] = rows[0].depth if rows else 0.0
+        tips[name] = max(r.mean_tip_error for r in res.values())
+    assert depth["plain"] > 0.010, depth  # without the term, the robot thumb is in the bottle
+    assert depth["aware"] < 0.005, depth
+    assert tips["aware"] < 0.01, tips  # the fingertips still follow the human's (< 1 cm)
+
+
+def test_the_clearance_weight_picks_the_retarget_and_refuses_a_negative_one():
+    from maniptrans_training.errors import TrainingError
+    from maniptrans_training.retarget import COLLISION_AWARE, clearance_config
+
+    assert clearance_config(0.0) == RetargetConfig()  # the paper's
+    assert clearance_config(5.0) == replace(COLLISION_AWARE, clearance_weight=5.0)
+    for bad in (-1.0, float("nan")):
+        with pytest.raises(TrainingError, match="clearance weight must be >= 0"):
+            clearance_config(bad)

@@ -51,6 +51,20 @@ def test_compare_trains_stage1_then_prints_the_four_method_table(tmp_path, capsy
     assert json.loads((out / "methods.json").read_text()) == rows
 
 
+def test_compare_retargets_with_the_clearance_its_config_asks_for(tmp_path, capsys):
+    # Retarget-only trains nothing: its table row is the kinematic reference tracked as is
+    base = ["compare", "--demos", "lift_box", "--methods", "Retarget-only", *TINY]
+    e_ft = {}
+    for w in (0.0, 30.0):
+        out = tmp_path / f"w{w:g}"
+        args = [*base, "--out", str(out), "--imitators", str(out), "--set"]
+        assert main([*args, f"retarget_clearance={w}"]) == 0
+        printed = capsys.readouterr().out
+        assert ("keeping the hands out of the objects" in printed) == (w > 0)
+        e_ft[w] = float(json.loads((out / "methods.json").read_text())["Retarget-only"]["E_ft"])
+    assert e_ft[0.0] != e_ft[30.0]  # a different reference reached the rollout
+
+
 def test_ablations_write_a_table_and_side_by_side_learning_curves(tmp_path, capsys):
     out = tmp_path / "abl"
     stage1 = tmp_path / "cmp1"

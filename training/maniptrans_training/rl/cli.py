@@ -129,7 +129,7 @@ def cmd_stage2(args) -> int:
 
     cfg = _stage2_cfg(args)
     (demo,) = _demos(args.demo)
-    ref = make_reference(demo)
+    ref = make_reference(demo, cfg.retarget_clearance)
     t0 = time.monotonic()
     ck = train_stage2(
         demo, args.out, cfg, _imitators(args.imitators), _progress("[stage2]"), ref, args.demo
@@ -227,7 +227,7 @@ def cmd_rollout(args) -> int:
     if getattr(args, "on_rig", False):
         demo = _placed_on_rig(spec, demo)
     cfg, imitators = stage2_config_of(args.checkpoint)
-    ref = make_reference(demo)
+    ref = make_reference(demo, cfg.retarget_clearance)
     policy = ComposedPolicy(ref, cfg, imitators, residual_actor(args.checkpoint))
     record, m = evaluate_policy(ref, cfg, policy)
     o = m.overall

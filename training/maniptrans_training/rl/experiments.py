@@ -78,7 +78,9 @@ def run_method(
     The run goes to ``out_dir/<demo>/<method>``; Retarget-only trains nothing. ``resume``: a
     run whose ``residual.pt`` is there is evaluated again, not trained again.
     """
-    reference = reference if reference is not None else make_reference(demo)
+    reference = (
+        reference if reference is not None else make_reference(demo, cfg.retarget_clearance)
+    )
     if method == "Retarget-only":
         c = dataclasses.replace(cfg, base="reference")
         return evaluate_checkpoint(reference, c, None, None)
@@ -102,13 +104,26 @@ def run_method(
     return evaluate_checkpoint(reference, c, ck, local if c.base == "imitator" else None)
 
 
-def _method_job(demo, method, out_dir, cfg, imitators, resume) -> TaskMetrics:
-    """:func:`run_method` in a worker process (output flushed per line)."""
+def _method_job(demo, method, out_dir, cfg, imitators, resume, retarget=None) -> TaskMetrics:
+    """:func:`run_method` in a worker process (output flushed per line); ``retarget``: the
+    demo's kinematic retarget, computed once for all its methods."""
     import functools
+
+    from maniptrans_training.env import build_reference
 
     log = functools.partial(print, flush=True)
     cfg = single_threaded(cfg)
-    return run_method(demo, method, out_dir, cfg, imitators, log, resume=resume)
+    reference = build_reference(demo, retarget) if retarget is not None else None
+    return run_method(
+        demo, method, out_dir, cfg, imitators, log, reference=reference, resume=resume
+    )
+
+
+def _retarget_job(demo, clearance: float):
+    """The kinematic retarget of every hand of ``demo`` (a worker-process job)."""
+    from maniptrans_training.retarget import clearance_config, retarget_demo
+
+    return retarget_demo(demo, clearance_config(clearance))
 
 
 def compare_methods(
@@ -143,14 +158,24 @@ def compare_methods(
             f"E_r {o.E_r:6.2f} deg  success {o.success}"
         )
 
+    # every method of a demo tracks the same reference: retarget each demo once, up front
+    how = " (keeping the hands out of the objects)" if cfg.retarget_clearance > 0 else ""
+    log(f"retargeting {len(demos)} demo(s){how}")
+    retargets = {}
+    work = [(d, cfg.retarget_clearance) for d in demos]
+    for k, r in run_jobs(_retarget_job, work, jobs):
+        retargets[demos[k].name] = r
     if jobs > 1:  # the longest jobs first: learned methods before the untrained baseline
         pairs.sort(key=lambda dm: dm[1] == "Retarget-only")
-        work = [(d, m, out, cfg, imitators, resume) for d, m in pairs]
+        work = [(d, m, out, cfg, imitators, resume, retargets[d.name]) for d, m in pairs]
         for k, res in run_jobs(_method_job, work, jobs):
             done(*pairs[k], res)
     else:
+        from maniptrans_training.env import build_reference
+
         for d, m in pairs:
-            done(d, m, run_method(d, m, out, cfg, imitators, log, resume=resume))
+            ref = build_reference(d, retargets[d.name])
+            done(d, m, run_method(d, m, out, cfg, imitators, log, reference=ref, resume=resume))
     per_method = {m: [results[(d.name, m)] for d in demos] for m in methods}
     rows = {m: summarize_method(r) for m, r in per_method.items()}
     out.mkdir(parents=True, exist_ok=True)
@@ -174,7 +199,7 @@ def run_ablations(
 ) -> dict[str, dict[str, float]]:
     """Train each ablation on ``demo``; table in ``ablations.md``, curves in ``ablations.png``."""
     out = Path(out_dir)
-    reference = make_reference(demo)
+    reference = make_reference(demo, cfg.retarget_clearance)
     rows, curves = {}, {}
     for name in names:
         c = ablation_config(cfg, name)

@@ -142,6 +142,8 @@ class Stage2Config:
         rsi: reference state initialisation.
         threshold_frames: frames per environment over which the object thresholds tighten
             (see :class:`Stage1Config`).
+        retarget_clearance: weight of keeping the hands out of the objects in the kinematic
+            retarget (not in the paper; 0 = off; :data:`retarget.COLLISION_AWARE`).
     """
 
     train: TrainConfig = field(default_factory=lambda: train_preset(2, "paper"))
@@ -155,6 +157,7 @@ class Stage2Config:
     tactile_termination: bool = True
     rsi: bool = True
     threshold_frames: int = 3_200
+    retarget_clearance: float = 0.0
 
 
 CPU_CORRECTION_PENALTY = 4.0
@@ -187,12 +190,13 @@ def hand_only_demos(demos: Sequence[Demo], side: Side, mirror: bool = True) -> l
     return out
 
 
-def make_reference(demo: Demo):
-    """Kinematic retarget of every hand of ``demo`` and the environment's reference."""
+def make_reference(demo: Demo, clearance: float = 0.0):
+    """Kinematic retarget of every hand of ``demo`` and the environment's reference;
+    ``clearance`` > 0 keeps the hands out of the objects (:func:`retarget.clearance_config`)."""
     from maniptrans_training.env import build_reference
-    from maniptrans_training.retarget import retarget_demo
+    from maniptrans_training.retarget import clearance_config, retarget_demo
 
-    return build_reference(demo, retarget_demo(demo))
+    return build_reference(demo, retarget_demo(demo, clearance_config(clearance)))
 
 
 def make_env(reference, stage: Literal["imitation", "residual"], num_envs: int, seed: int, **kw):
@@ -382,7 +386,9 @@ def train_stage2(
             local[s] = out_dir / f"imitator_{s}.pt"
             if Path(imitators[s]).resolve() != local[s].resolve():
                 shutil.copyfile(imitators[s], local[s])
-    reference = reference if reference is not None else make_reference(demo)
+    reference = (
+        reference if reference is not None else make_reference(demo, cfg.retarget_clearance)
+    )
     run = cfg.train.run
     env = build_stage2_env(reference, cfg, local, run.num_envs, run.seed)
     from maniptrans_training.rl.config import config_to_dict

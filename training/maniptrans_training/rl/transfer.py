@@ -94,7 +94,7 @@ def transfer_one(job: TransferJob) -> dict[str, Any]:
         return {"sequence": job.sequence, "status": "skipped", "dir": str(final)}
     cfg = config_from_json(Stage2Config, job.stage2_json, "stage2")
     work = Path(job.out_dir) / "work" / final.name
-    reference = make_reference(demo)
+    reference = make_reference(demo, cfg.retarget_clearance)
     imitators = {s: Path(p) for s, p in job.imitators}
     ck = train_stage2(
         demo, work, cfg, imitators or None, reference=reference, sequence=job.sequence
