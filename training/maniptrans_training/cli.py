@@ -95,8 +95,17 @@ def add_retarget_option(p: argparse.ArgumentParser) -> None:
 
 
 def retarget_config(args: argparse.Namespace) -> RetargetConfig:
-    """The retarget ``--clearance-weight`` asks for (the paper's one at 0)."""
-    return clearance_config(args.clearance_weight)
+    """The retarget ``--clearance-weight`` asks for (the paper's one at 0); says once when it
+    is the slower collision-aware one."""
+    cfg = clearance_config(args.clearance_weight)
+    if cfg.clearance_weight > 0 and not getattr(args, "_told_clearance", False):
+        args._told_clearance = True
+        print(
+            f"retargeting with clearance weight {cfg.clearance_weight:g} "
+            "(keeps the hands out of the objects; ~15-30 s per demo)",
+            flush=True,
+        )
+    return cfg
 
 
 def cmd_retarget(args: argparse.Namespace) -> int:
