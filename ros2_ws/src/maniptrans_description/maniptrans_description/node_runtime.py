@@ -11,6 +11,7 @@ the node, then the context).
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import threading
 from collections.abc import Callable
@@ -18,13 +19,24 @@ from collections.abc import Callable
 import rclpy
 from rclpy.signals import SignalHandlerOptions
 
+STUCK_AFTER_S = 4.0
+"""A node still running this long [s] after SIGINT/SIGTERM prints every thread's stack to stderr
+(its log): the replay runner terminates a node that has not stopped after 5 s, and this says
+where it was stuck."""
+
 
 def init_ros(args: list[str] | None = None) -> threading.Event:
     """``rclpy.init`` without rclpy's signal handlers; returns the event SIGINT/SIGTERM set."""
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stop = threading.Event()
+
+    def on_signal(*_) -> None:
+        if not stop.is_set():
+            faulthandler.dump_traceback_later(STUCK_AFTER_S, exit=False)
+        stop.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, on_signal)
     return stop
 
 
