@@ -218,8 +218,9 @@ def test_a_trained_policys_rollout_replays_without_a_safety_rejection(replay_fac
         # trained tasks, 1.50 on a loaded CI run
         assert math.degrees(s["arm_tracking"]["rms"]) < 2.0, s["arm_tracking"]
         # a policy's finger commands change faster than the scripted ones: the speed-limited
-        # fingers trail them more (measured 2.5-2.7 mm over the reachable error at rate 0.5)
-        allowance = TIP_ALLOWANCE + 0.0015
+        # fingers trail them more (measured 2.5-2.7 mm over the reachable error at rate 0.5,
+        # 4.1 mm on a loaded CI run whose twin fell behind; a broken hand path is cm off)
+        allowance = TIP_ALLOWANCE + 0.0025
         assert s["fingertip"]["rms"] < reach[side] + allowance, (reach, s["fingertip"])
 
 
