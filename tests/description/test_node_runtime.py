@@ -55,12 +55,28 @@ def test_spin_until_returns_on_the_stop_flag_a_signal_sets(ros_domain):
     assert out.strip() == "stopped True"  # the flag ended the spin, not a context shutdown
 
 
-def test_a_node_stuck_after_sigint_prints_where_it_is_stuck(ros_domain):
-    # the runner terminates a node that has not stopped 5 s after SIGINT; before that, the
-    # node's log gets every thread's stack, so the hang can be found
+def _signalled_child(code: str, ros_domain: int):
+    """A Python child running ``code`` (which prints "up" once its handlers are in), sent
+    SIGINT after that."""
     import subprocess
     import sys
 
+    env = dict(os.environ, ROS_DOMAIN_ID=str(ros_domain))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout.readline().strip() == "up"
+    proc.send_signal(signal.SIGINT)
+    return proc
+
+
+def test_a_node_stuck_after_sigint_prints_where_it_is_stuck(ros_domain):
+    # the runner terminates a node that has not stopped 5 s after SIGINT; before that, the
+    # node's log gets every thread's stack, so the hang can be found
     from maniptrans_description.node_runtime import STUCK_AFTER_S
 
     code = (
@@ -73,16 +89,7 @@ def test_a_node_stuck_after_sigint_prints_where_it_is_stuck(ros_domain):
         "stop.wait()\n"
         "wedged_close()\n"
     )
-    env = dict(os.environ, ROS_DOMAIN_ID=str(ros_domain))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout.readline().strip() == "up"
-    proc.send_signal(signal.SIGINT)
+    proc = _signalled_child(code, ros_domain)
     time.sleep(STUCK_AFTER_S + 1.5)
     proc.kill()
     _, err = proc.communicate(timeout=10)
@@ -91,25 +98,13 @@ def test_a_node_stuck_after_sigint_prints_where_it_is_stuck(ros_domain):
 
 
 def test_a_node_that_stops_in_time_prints_no_stack(ros_domain):
-    import subprocess
-    import sys
-
     code = (
         "from maniptrans_description.node_runtime import init_ros\n"
         "stop = init_ros()\n"
         "print('up', flush=True)\n"
         "stop.wait()\n"
     )
-    env = dict(os.environ, ROS_DOMAIN_ID=str(ros_domain))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout.readline().strip() == "up"
-    proc.send_signal(signal.SIGINT)
+    proc = _signalled_child(code, ros_domain)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0
     assert "Timeout (" not in err, err  # the stack-dump header

@@ -80,7 +80,7 @@ def add_export_edits(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_retarget_option(p: argparse.ArgumentParser) -> None:
+def _add_retarget(p: argparse.ArgumentParser) -> None:
     """``--clearance-weight``: the kinematic retarget's hand-object clearance term."""
     p.add_argument(
         "--clearance-weight",
@@ -94,7 +94,7 @@ def add_retarget_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def retarget_config(args: argparse.Namespace) -> RetargetConfig:
+def _retarget_config(args: argparse.Namespace) -> RetargetConfig:
     """The retarget ``--clearance-weight`` asks for (the paper's one at 0); says once when it
     is the slower collision-aware one."""
     cfg = clearance_config(args.clearance_weight)
@@ -112,7 +112,7 @@ def cmd_retarget(args: argparse.Namespace) -> int:
     demo = _demo(args)
     demo = mirror_demo(demo) if args.mirror else demo
     t0 = time.perf_counter()
-    res = retarget_demo(demo, retarget_config(args))
+    res = retarget_demo(demo, _retarget_config(args))
     dt = time.perf_counter() - t0
     head = f"{'hand':<6} " + " ".join(f"{f:>7}" for f in FINGERS) + f" {'mean':>7}   [cm]"
     print(head)
@@ -147,7 +147,7 @@ def _rollout_one(demo: Demo, stage: str, progress: bool, retarget: RetargetConfi
 def cmd_rollout(args: argparse.Namespace) -> int:
     demo = _demo(args)
     demo = mirror_demo(demo) if args.mirror else demo
-    _, rec, m = _rollout_one(demo, args.stage, progress=True, retarget=retarget_config(args))
+    _, rec, m = _rollout_one(demo, args.stage, progress=True, retarget=_retarget_config(args))
     print(format_table({f"Retarget-only {demo.name}": summarize([m])}))
     print(f"termination rules first fired at frame {rec.failed_at} of {rec.num_frames}")
     if args.out:
@@ -166,7 +166,7 @@ def cmd_penetration(args: argparse.Namespace) -> int:
         raise TrainingError(f"--tolerance-mm must be >= 0, got {args.tolerance_mm}")
     demo = _demo(args)
     demo = mirror_demo(demo) if args.mirror else demo
-    ref = build_reference(demo, retarget_demo(demo, retarget_config(args)))
+    ref = build_reference(demo, retarget_demo(demo, _retarget_config(args)))
     rows = reference_penetration(ref, tolerance=args.tolerance_mm / 1000)
     print(f"{demo.name}: {ref.num_frames} frames, objects {[o.name for o in ref.objects]}")
     print(format_penetration(rows, args.tolerance_mm / 1000))
@@ -188,7 +188,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for task, seed, mirror in tqdm(jobs, desc="evaluate", unit="rollout"):
         demo = make_demo(task, seed)
         demo = mirror_demo(demo) if mirror else demo
-        _, _, m = _rollout_one(demo, args.stage, progress=False, retarget=retarget_config(args))
+        _, _, m = _rollout_one(demo, args.stage, progress=False, retarget=_retarget_config(args))
         rows.setdefault(task, []).append(m)
         everything.append(m)
     table = {f"Retarget-only {k}": summarize(v) for k, v in rows.items()}
@@ -202,7 +202,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from maniptrans_training.export import export_task, lift_task, record_to_task, trim_task
 
     demo = _demo(args)
-    _, rec, m = _rollout_one(demo, args.stage, progress=True, retarget=retarget_config(args))
+    _, rec, m = _rollout_one(demo, args.stage, progress=True, retarget=_retarget_config(args))
     task = lift_task(
         trim_task(record_to_task(rec, demo, name=args.name), args.start_frame), args.lift
     )
@@ -230,21 +230,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("retarget", help="kinematic retarget of a demo; per-fingertip errors")
     _add_source(p)
     p.add_argument("--out", type=Path, help="write the retarget (npz)")
-    add_retarget_option(p)
+    _add_retarget(p)
     p.set_defaults(fn=cmd_retarget)
 
     p = sub.add_parser("rollout", help="Retarget-only rollout of one demo, scored")
     _add_source(p)
     p.add_argument("--stage", choices=("imitation", "residual"), default="residual")
     p.add_argument("--out", type=Path, help="export the rollout to this folder")
-    add_retarget_option(p)
+    _add_retarget(p)
     add_export_edits(p)
     p.set_defaults(fn=cmd_rollout)
 
     p = sub.add_parser("evaluate", help="Retarget-only over tasks and seeds: the paper's table")
     p.add_argument("--tasks", nargs="+", choices=sorted(TASKS), default=sorted(TASKS))
     p.add_argument("--seeds", type=int, default=2)
-    add_retarget_option(p)
+    _add_retarget(p)
     p.add_argument("--stage", choices=("imitation", "residual"), default="residual")
     p.set_defaults(fn=cmd_evaluate)
 
@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", choices=("imitation", "residual"), default="residual")
     p.add_argument("--out", type=Path, required=True, help="folder that gets <name>_<kind>/")
     p.add_argument("--name", help="sequence name (default: the task's)")
-    add_retarget_option(p)
+    _add_retarget(p)
     p.add_argument("--on-rig", action="store_true", help="place the task within the arms' reach")
     p.add_argument("--rig", type=Path, help="rig calibration YAML (default: the description's)")
     add_export_edits(p)
@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="exit 1 when a link goes deeper than this [mm] (e.g. to gate a dataset)",
     )
-    add_retarget_option(p)
+    _add_retarget(p)
     p.set_defaults(fn=cmd_penetration)
 
     p = sub.add_parser("demo", help="write a scripted demo as .npz")

@@ -163,7 +163,8 @@ def compare_methods(
     log(f"retargeting {len(demos)} demo(s){how}")
     retargets = {}
     work = [(d, cfg.retarget_clearance) for d in demos]
-    for k, r in run_jobs(_retarget_job, work, jobs):
+    # the paper's retarget takes ~1 s a demo, less than starting a worker process
+    for k, r in run_jobs(_retarget_job, work, jobs if cfg.retarget_clearance > 0 else 1):
         retargets[demos[k].name] = r
     if jobs > 1:  # the longest jobs first: learned methods before the untrained baseline
         pairs.sort(key=lambda dm: dm[1] == "Retarget-only")
