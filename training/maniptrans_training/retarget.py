@@ -151,10 +151,11 @@ class _Clearance:
                 pt_local.append(pts)
         self.box_link = np.array(box_link)
         self.box_c, self.box_R, self.box_h = np.array(box_c), np.array(box_R), np.array(box_h)
+        self.box_radius = np.linalg.norm(self.box_h, axis=1)  # bounding spheres [m]
         self.pt_link = np.array(pt_link)
         self.pt_box = np.array(pt_box)
         self.pt_local = np.concatenate(pt_local)
-        self.planes, self.poses, self.samples = [], [], []
+        self.planes, self.poses, self.samples, self.sample_sq = [], [], [], []
         for o in objects:
             poses = np.asarray(o.poses, float)
             if poses.shape != (T, 4, 4):
@@ -165,12 +166,14 @@ class _Clearance:
             self.planes.append(ConvexHull(verts).equations)
             self.poses.append(poses)
             self.samples.append(_surface_samples(verts, np.asarray(o.faces, int), spacing))
+            self.sample_sq.append(np.einsum("sk,sk->s", self.samples[-1], self.samples[-1]))
 
     def terms(self, fk, clearance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Active points: frame (A,), distance − clearance (A,) [m], Jacobian rows (A, 18)."""
         ts, res, rows = [], [], []
         x = fk.p[:, self.pt_link] + np.einsum("tmij,mj->tmi", fk.R[:, self.pt_link], self.pt_local)
-        for planes, pose, samples in zip(self.planes, self.poses, self.samples, strict=True):
+        objects = zip(self.planes, self.poses, self.samples, self.sample_sq, strict=True)
+        for planes, pose, samples, sq in objects:
             Ro, to = pose[:, :3, :3], pose[:, :3, 3]
             # hand points inside the object
             xo = np.matmul(x - to[:, None], Ro)
@@ -194,11 +197,10 @@ class _Clearance:
                 rows.append(self._rows(fk, t, self.pt_link[m], x[t, m], n))
             # object points inside the hand's boxes: only those within a box's bounding sphere
             # (radius |half extents| + clearance) can be closer than the clearance to it
-            sq = np.einsum("sk,sk->s", samples, samples)
             reach = np.sqrt(sq.max()) + max(clearance, 0.0) + 1e-3
             for b, link in enumerate(self.box_link):
                 centre = fk.p[:, link] + fk.R[:, link] @ self.box_c[b]
-                rb = np.linalg.norm(self.box_h[b]) + max(clearance, 0.0)
+                rb = self.box_radius[b] + max(clearance, 0.0)
                 near = np.flatnonzero(np.linalg.norm(centre - to, axis=1) < reach + rb)
                 if not near.size:
                     continue
