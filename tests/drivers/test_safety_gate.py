@@ -28,10 +28,10 @@ def hand_gate(**overrides) -> SafetyGate:
     return SafetyGate(hand_limits("right"), SafetyConfig(**cfg))
 
 
-def streaming_arm_gate(q0: np.ndarray | None = None) -> tuple[SafetyGate, float]:
+def streaming_arm_gate(q0: np.ndarray | None = None, **overrides) -> tuple[SafetyGate, float]:
     """An arm gate already soft-started at ``q0``; returns it and the current time."""
     q0 = np.zeros(7) if q0 is None else q0
-    gate = arm_gate()
+    gate = arm_gate(**overrides)
     gate.on_connected(q0)
     t = 0.0
     gate.submit(t, q0)
@@ -159,6 +159,38 @@ def test_streamed_steps_stay_well_inside_the_rm75_passthrough_rules():
         previous = action.q
     assert gate.events["rate_limited"] > 0
     np.testing.assert_allclose(previous, far, atol=1e-9)
+
+
+def test_a_late_period_catches_up_at_the_velocity_cap_but_never_beyond_the_catch_up_bound():
+    # a loaded computer runs the loop late: the set-point must keep the cap's speed in wall time
+    # (a fixed per-period step made the hand lag 0.4 s behind a fast grasp), but one step stays
+    # bounded however long the stall
+    gate, t = streaming_arm_gate(max_command_jump=1.0)
+    cfg = gate.config
+    speed = np.minimum(cfg.max_velocity, cfg.velocity_scale * np.array(gate.limits.velocity))
+    step = float(np.min(np.minimum(speed * PERIOD, cfg.max_step)))  # equal moves: slowest joint
+    far = np.full(7, 0.9)
+    q = np.zeros(7)
+    for _ in range(6):  # on time, once the interpolated target is far: one period's step each
+        t += PERIOD
+        gate.submit(t, far)
+        q_new = gate.step(t, q).q
+        moved, q = np.max(np.abs(q_new - q)), q_new
+    assert moved == pytest.approx(step)
+    t += 2.5 * PERIOD  # late by 1.5 periods: the elapsed time's worth
+    gate.submit(t, far)
+    q_new = gate.step(t, q).q
+    assert np.max(np.abs(q_new - q)) == pytest.approx(2.5 * step)
+    q = q_new
+    t += 20 * PERIOD  # a long stall: no more than max_catchup_periods' worth at once
+    gate.submit(t, far)
+    q_new = gate.step(t, q).q
+    assert np.max(np.abs(q_new - q)) == pytest.approx(gate.config.max_catchup_periods * step)
+    assert gate.events["late_period"] == 2
+    strict = arm_gate(max_catchup_periods=1.0)
+    assert strict.config.max_catchup_periods == 1.0
+    with pytest.raises(ConfigError, match=r"safety\.max_catchup_periods"):
+        SafetyConfig(max_catchup_periods=0.5)
 
 
 def test_a_command_jumping_away_from_the_last_one_is_rejected_while_streaming():
@@ -327,7 +359,8 @@ def test_whatever_arrives_every_streamed_set_point_is_inside_the_limits_and_rate
     previous = None
     t = 0.0
     for i, cmd in enumerate(cmds):
-        t += PERIOD * (1 + (gaps if i % 7 == 3 else 0))
+        periods = 1 + (gaps if i % 7 == 3 else 0)  # a late period may catch up, boundedly
+        t += PERIOD * periods
         gate.submit(t, np.array(cmd, dtype=float))
         action = gate.step(t, measured)
         if action.kind == "move_to":
@@ -339,7 +372,8 @@ def test_whatever_arrives_every_streamed_set_point_is_inside_the_limits_and_rate
             assert np.all(np.isfinite(q))
             assert np.all(q >= lower + margin - 1e-9) and np.all(q <= upper - margin + 1e-9)
             if previous is not None:
-                assert np.max(np.abs(q - previous)) <= gate.config.max_step + 1e-12
+                cap = gate.config.max_step * min(periods, gate.config.max_catchup_periods)
+                assert np.max(np.abs(q - previous)) <= cap + 1e-12
             previous = q
             measured = q
 

@@ -9,8 +9,11 @@ interpolator; every control period ``step`` turns them into one action for the d
   pose has arrived (a controller ignores passthrough set-points while a planned move runs).
 - ``stream``: a set-point, rate-limited so no joint moves faster than the velocity cap nor further
   than ``max_step`` in one period (the RM75 ignores passthrough steps over 10° or 180°/s; the
-  defaults stay far inside). The hand's soft start is such a stream, ramped slowly from its
-  measured pose.
+  defaults stay far inside). The limit applies to the time actually elapsed since the previous
+  period: a loop that runs late (a loaded computer, a slow serial reply) may catch up on up to
+  ``max_catchup_periods`` periods in one step, so the set-point keeps the cap's speed instead of
+  falling behind the commands, and one step still stays bounded. The hand's soft start is
+  such a stream, ramped slowly from its measured pose.
 - ``hold``: keep the last set-point (the watchdog fired: no fresh command for N periods).
 - ``idle``: send nothing (disconnected, latched stop, device fault, waiting for commands).
 
@@ -47,6 +50,9 @@ class SafetyConfig:
         velocity_scale: fraction of each joint's own velocity limit allowed (the lower of the two
             caps applies).
         max_step: cap on the set-point change of any joint in one period [rad].
+        max_catchup_periods: a control period that starts late may move the set-point by the
+            elapsed time's worth of steps, at most this many periods' worth (1: never more than
+            one period's step, whatever the delay).
         max_command_jump: a command further than this from the previous accepted one, while
             streaming, is rejected [rad].
         watchdog_periods: periods without a fresh command before the gate holds.
@@ -68,6 +74,7 @@ class SafetyConfig:
     max_velocity: float = 1.5
     velocity_scale: float = 0.5
     max_step: float = 0.035
+    max_catchup_periods: float = 3.0
     max_command_jump: float = 0.35
     watchdog_periods: int = 10
     soft_start: str = "planned"
@@ -98,6 +105,11 @@ class SafetyConfig:
             value = getattr(self, key)
             if not (np.isfinite(value) and value >= 0):
                 raise ConfigError(f"safety.{key} must be a finite number >= 0, got {value!r}")
+        if not (np.isfinite(self.max_catchup_periods) and self.max_catchup_periods >= 1):
+            raise ConfigError(
+                f"safety.max_catchup_periods must be a finite number >= 1, got "
+                f"{self.max_catchup_periods!r}"
+            )
         if self.watchdog_periods < 1:
             raise ConfigError(f"safety.watchdog_periods must be >= 1, got {self.watchdog_periods}")
         if self.soft_start not in SOFT_START_MODES:
@@ -169,6 +181,8 @@ class SafetyGate:
         self._output: np.ndarray | None = None
         self._soft_target: np.ndarray | None = None
         self._soft_since = 0.0
+        self._last_step: float | None = None  # when ``step`` last ran
+        self._elapsed_periods = 1.0  # periods since the previous step, within [1, catch-up]
         self.measured: np.ndarray | None = None
         self.rejections: Counter[str] = Counter()
         self.events: Counter[str] = Counter()
@@ -345,6 +359,11 @@ class SafetyGate:
         planned soft start is done only then). Returns what to send."""
         if measured is not None:
             self.measured = np.array(measured, dtype=float)
+        elapsed = 1.0 if self._last_step is None else (now - self._last_step) / self.config.period
+        self._elapsed_periods = float(np.clip(elapsed, 1.0, self.config.max_catchup_periods))
+        if elapsed > 1.5:
+            self.events["late_period"] += 1
+        self._last_step = now
         mode = self.mode
         if mode in (Mode.LATCHED, Mode.FAULT, Mode.DISCONNECTED):
             return IDLE
@@ -422,7 +441,7 @@ class SafetyGate:
     def _stream(self, now: float) -> Action:
         assert self._output is not None
         target = self._target(now)
-        new = step_toward(self._output, target, self._max_step)
+        new = step_toward(self._output, target, self._max_step * self._elapsed_periods)
         if np.any(new != target):
             self.events["rate_limited"] += 1
         self._output = new
