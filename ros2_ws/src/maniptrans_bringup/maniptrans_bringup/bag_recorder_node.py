@@ -98,9 +98,10 @@ class BagRecorder(Node):
         self.sink.add_topic(topic, msgtype)
         sink_put = self.sink.put
 
-        def on_message(data: bytes, _topic: str = topic) -> None:
-            now = time.time_ns()
-            sink_put(_topic, now, data)
+        def on_message(data: bytes, info: dict, _topic: str = topic) -> None:
+            # the reception time of the DDS reader, not of this callback: a loaded process
+            # runs callbacks late, and the bag must not claim the message arrived then
+            sink_put(_topic, info.get("received_timestamp") or time.time_ns(), data)
             self.last_rx = time.monotonic()
 
         self._subs[topic] = self.create_subscription(
@@ -121,8 +122,27 @@ class BagRecorder(Node):
         quiet = now - max(self.last_rx, t_stop) >= self.drain_quiet_s
         return quiet or now - t_stop >= self.drain_max_s
 
+    def take_pending(self) -> int:
+        """Record every message that already reached a reader but whose callback has not run
+        (a starved executor at the stop); returns how many. Call with the executor stopped."""
+        n = 0
+        for topic, sub in self._subs.items():
+            while True:
+                with sub.handle:
+                    taken = sub.handle.take_message(sub.msg_type, sub.raw)
+                if taken is None:
+                    break
+                data, info = taken
+                self.sink.put(topic, info.get("received_timestamp") or time.time_ns(), data)
+                n += 1
+        return n
+
     def close(self) -> None:
+        """Take what is still queued in the readers, then close the bag."""
         self.accepting = False
+        pending = self.take_pending()
+        if pending:
+            self.get_logger().info(f"took {pending} messages still queued at the stop")
         stats = self.sink.close()
         total = sum(stats.messages.values())
         self.get_logger().info(
