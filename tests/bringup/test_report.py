@@ -53,9 +53,12 @@ def _pose_of(T):
     return np.concatenate([T[:3, 3], Rotation.from_matrix(T[:3, :3]).as_quat()])
 
 
-def make_replay_bag(path, *, arm_offset=0.0, delay_ns=5_000_000, recorder_lag_ns=None):
+def make_replay_bag(
+    path, *, arm_offset=0.0, delay_ns=5_000_000, recorder_lag_ns=None, hand_lag_frames=0
+):
     """Sim frames at 60 Hz; commands 5 ms later carrying the sim stamp; measured = command
-    (+ ``arm_offset`` rad on joint 3) 1 ms after; the sim wrist is the FK of the command.
+    (+ ``arm_offset`` rad on joint 3) 1 ms after; the sim wrist is the FK of the command. The
+    measured hand trails its commands by ``hand_lag_frames`` frames.
     ``recorder_lag_ns(k)``: how much later than published the recorder received frame k's
     measured states (their stamps stay the measurement times)."""
     calib = RigCalibration.load(None)
@@ -82,7 +85,8 @@ def make_replay_bag(path, *, arm_offset=0.0, delay_ns=5_000_000, recorder_lag_ns
             t_meas = t + delay_ns + 1_000_000
             t_rx = t_meas + (recorder_lag_ns(k) if recorder_lag_ns else 0)
             b.joints(f"/{side}/arm/joint_states", t_rx, joint_names(side), q_meas, t_meas)
-            b.joints(f"/{side}/hand/joint_states", t_rx, actuator_names(side), a, t_meas)
+            a_meas = a * max(k - hand_lag_frames, 0) / k if k else a
+            b.joints(f"/{side}/hand/joint_states", t_rx, actuator_names(side), a_meas, t_meas)
         obj = np.array([0.1, 0.0, 0.2 + 0.001 * k, 0, 0, 0, 1.0])
         b.pose("/sim/objects/box/pose", t, obj)
         twin = obj.copy()
@@ -99,6 +103,7 @@ def test_perfect_replay_has_zero_errors_and_the_commanded_latency(tmp_path):
         assert s["arm_tracking"]["rms"] == pytest.approx(0.0, abs=1e-12)
         assert s["hand_tracking"]["rms"] == pytest.approx(0.0, abs=1e-12)
         assert s["fingertip"]["rms"] == pytest.approx(0.0, abs=1e-9)
+        assert s["fingertip"]["lag"] == 0.0
         assert s["wrist"]["position"]["rms"] == pytest.approx(0.0, abs=1e-6)
         assert s["wrist"]["rotation"]["rms"] == pytest.approx(0.0, abs=1e-4)
         lat = rep["timing"]["latency"][f"/{side}/arm/command"]
@@ -125,6 +130,18 @@ def test_a_recorder_receiving_late_and_in_bursts_adds_no_error(tmp_path):
         assert s["fingertip"]["rms"] == pytest.approx(0.0, abs=1e-9)
         per = rep["timing"]["periods"][f"/{side}/arm/joint_states"]
         assert per["rate_hz"] == pytest.approx(60.0, rel=1e-3) and per["std"] < 1e-6
+
+
+def test_a_hand_trailing_its_commands_splits_into_lag_and_shape_error(tmp_path):
+    # 12 frames (0.2 s) behind: E_ft grows, but the delay explains all of it
+    make_replay_bag(tmp_path / "bag", hand_lag_frames=12)
+    rep = build_report(load_replay(tmp_path / "bag"))
+    for side in ("left", "right"):
+        tip = rep["sides"][side]["fingertip"]
+        assert tip["rms"] > 0.002
+        assert tip["lag"] == pytest.approx(0.2, abs=0.011)  # to the frame period
+        assert tip["rms_at_lag"] == pytest.approx(0.0, abs=1e-9)
+    assert "hand lag behind sim [ms]" in format_table(rep)
 
 
 def test_an_arm_joint_offset_shows_in_that_joint_and_the_wrist(tmp_path):

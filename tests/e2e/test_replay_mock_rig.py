@@ -175,7 +175,7 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
         assert unexplained_safety(rep, side) == (0, 0), rep["diagnostics"]
         s = rep["sides"][side]
         assert math.degrees(s["arm_tracking"]["rms"]) < 1.0, s["arm_tracking"]
-        assert s["fingertip"]["rms"] < reach[side] + TIP_ALLOWANCE, (reach, s["fingertip"])
+        assert_hand_path(s["fingertip"], reach[side], TIP_ALLOWANCE)
     summary = bag_summary(r.bag)
     for topic in replay_topics():
         assert summary.get(topic, {}).get("count", 0) > 0, f"{topic} missing from the bag"
@@ -217,11 +217,9 @@ def test_a_trained_policys_rollout_replays_without_a_safety_rejection(replay_fac
         # drivers rate-limit them): 0.8-1.5 deg RMS measured at rate 0.5 over the shipped
         # trained tasks, 1.50 on a loaded CI run
         assert math.degrees(s["arm_tracking"]["rms"]) < 2.0, s["arm_tracking"]
-        # a policy's finger commands change faster than the scripted ones: the speed-limited
-        # fingers trail them more (measured 2.5-2.7 mm over the reachable error at rate 0.5,
-        # 4.1 mm on a loaded CI run whose twin fell behind; a broken hand path is cm off)
-        allowance = TIP_ALLOWANCE + 0.0025
-        assert s["fingertip"]["rms"] < reach[side] + allowance, (reach, s["fingertip"])
+        # a policy's finger commands change faster than the scripted ones: more of them
+        # saturate the fingers' speed, so more shape error remains at any one delay
+        assert_hand_path(s["fingertip"], reach[side], TIP_ALLOWANCE + 0.0025)
 
 
 def unexplained_safety(rep: dict, side: str) -> tuple[int, int]:
@@ -249,8 +247,23 @@ def unexplained_safety(rep: dict, side: str) -> tuple[int, int]:
 
 
 # What the replay may add to the fingertip error the 6-actuator hand has at all (its offline
-# retarget of the same task): interpolation, the fingers' speed limit, measurement timing.
+# retarget of the same task), once the hand's delay is taken out: interpolation, the fingers'
+# speed limit where a grasp closes faster than they move, measurement timing.
 TIP_ALLOWANCE = 0.0025
+# How far the real fingers may trail the sim reference. Measured 90-120 ms at rate 0.5 (the
+# fingers' speed limit in fast closes, the serial loop); 0.4-0.47 s on runs whose drivers were
+# starved of CPU (hand loop at 30-50 ms instead of 20 ms, stalls of 0.5 s), where the raw E_ft
+# reached 10-19 mm while the error at the delay stayed 3.9-4.7 mm. A hand that never follows
+# has no delay that explains it.
+HAND_LAG_MAX = 0.75
+
+
+def assert_hand_path(tip: dict, reachable: float, allowance: float) -> None:
+    """The real fingertips reproduce the sim's, up to the retarget's own error plus
+    ``allowance`` [m], once delayed by at most `HAND_LAG_MAX` (the raw E_ft, delay included,
+    depends on how loaded the computer running the twin is)."""
+    assert tip["lag"] <= HAND_LAG_MAX, tip
+    assert tip["rms_at_lag"] < reachable + allowance, (reachable, tip)
 
 
 def reachable_tip_rms(task: str) -> dict[str, float]:
