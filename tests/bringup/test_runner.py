@@ -4,6 +4,7 @@ prefixed logs, ordered clean shutdown, task end, failures, Ctrl-C, fallbacks, mo
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -236,6 +237,12 @@ def test_composed_mode_runs_node_classes_in_one_process_and_records_the_task(tmp
     assert "composing /bag_recorder (maniptrans_bringup.bag_recorder_node.BagRecorder)" in out
     assert "robot_state_publisher" in out and "description_publisher" in out
     summary = bag_summary(tmp_path / "bag")
-    # the recorder subscribes before the player starts: every frame is in the bag
-    assert summary["/sim/left/hand/joint_states"]["count"] == 45
-    assert summary["/sim/objects/box/pose"]["count"] == 45
+    # the recorder subscribes before the player starts: every frame published is in the bag.
+    # A player stalled for more than late_drop_s skips the frames it is late for (a loaded CI
+    # machine skipped 10): published + skipped is the whole task
+    ended = re.search(r"task ended: (\d+) frames published, (\d+) late frames skipped", out)
+    assert ended, out
+    published, skipped = int(ended[1]), int(ended[2])
+    assert published + skipped == 45 and published >= 30, out
+    assert summary["/sim/left/hand/joint_states"]["count"] == published, (summary, out)
+    assert summary["/sim/objects/box/pose"]["count"] == published, (summary, out)
