@@ -345,6 +345,8 @@ class RealManStub:
     - ``merge_replies``: every reply shares its TCP segment with an unsolicited arrival message
       before it and a gen-2 style ``joint_state`` echo after it.
     - ``silent``: set of command names that get no reply (a timeout).
+    - ``late_next`` / ``late_by``: the next this many state replies come ``late_by`` s late
+      (the controller stalls; later requests wait behind them, answered in order).
     - ``drop_after``: close the connection after this many more received messages.
     - ``errors``: the controller's active error codes (reported in ``err``).
     - ``garbage_next``: the next reply is preceded by a malformed line.
@@ -360,6 +362,8 @@ class RealManStub:
         self.split_replies = False
         self.merge_replies = False
         self.silent: set[str] = set()
+        self.late_next = 0
+        self.late_by = 0.3
         self.drop_after: int | None = None
         self.garbage_next = False
         self.refuse_movej = 0
@@ -422,6 +426,9 @@ class RealManStub:
         if cmd == "get_arm_software_info":
             self._send(conn, {"command": "arm_software_info", "Product_version": "RM75-B"})
         elif cmd == "get_current_arm_state":
+            if self.late_next > 0:
+                self.late_next -= 1
+                time.sleep(self.late_by)
             self._send(conn, self._state())
         elif cmd == "get_arm_all_state":
             state = {

@@ -15,6 +15,7 @@ from realman_inspire_driver.errors import (
     ConnectionLostError,
     DeviceTimeoutError,
     FrameError,
+    LateReplyError,
 )
 from realman_inspire_driver.realman.client import ArmLinkConfig, RealManArm
 
@@ -82,10 +83,10 @@ def test_replies_merged_with_unsolicited_messages_in_one_segment_are_separated(a
 
 
 def test_a_silent_controller_times_out_and_the_connection_is_closed(arm, arm_stub):
-    arm_stub.silent = {"get_current_arm_state"}
+    arm_stub.silent = {"set_arm_stop"}  # a command's outcome is unknown: the link is dropped
     t0 = time.monotonic()
-    with pytest.raises(DeviceTimeoutError, match="no 'current_arm_state' reply"):
-        arm.get_state()
+    with pytest.raises(DeviceTimeoutError, match="no 'set_arm_stop' reply"):
+        arm.stop()
     assert 0.15 < time.monotonic() - t0 < 1.0
     assert not arm.connected
     with pytest.raises(ConnectionLostError, match="not connected"):
@@ -93,6 +94,30 @@ def test_a_silent_controller_times_out_and_the_connection_is_closed(arm, arm_stu
     arm_stub.silent = set()
     arm.connect()
     assert arm.get_state().q.shape == (7,)
+
+
+def test_a_late_state_reply_keeps_the_link_and_is_not_taken_for_the_next_one(arm, arm_stub):
+    # the controller stalls 0.3 s on one state read: that read times out, the connection stays,
+    # and the late reply (old joints) is dropped instead of answering the next read
+    arm_stub.late_next, arm_stub.late_by = 1, 0.3
+    with pytest.raises(LateReplyError, match="connection kept"):
+        arm.get_state()
+    assert arm.connected
+    arm_stub.joint = [1000] * 7  # moved while the late reply was on its way
+    np.testing.assert_allclose(arm.get_state().q, np.radians([1.0] * 7))
+    assert arm.late_dropped == 1
+
+
+def test_reads_that_keep_timing_out_close_the_link_after_max_owed(arm, arm_stub):
+    from realman_inspire_driver.realman.client import MAX_OWED
+
+    arm_stub.silent = {"get_current_arm_state"}
+    for _ in range(MAX_OWED):
+        with pytest.raises(LateReplyError):
+            arm.get_state()
+    with pytest.raises(DeviceTimeoutError) as info:
+        arm.get_state()
+    assert not isinstance(info.value, LateReplyError) and not arm.connected
 
 
 def test_a_connection_dropped_mid_stream_raises_connection_lost(arm, arm_stub):

@@ -123,9 +123,26 @@ def test_a_silent_controller_is_a_lost_device_and_recovers(arm_driver):
     assert run_until(driver, lambda: driver.gate.ready, ARM_PERIOD, np.zeros(7))
     stub.silent = {"get_current_arm_state"}
     assert run_until(driver, lambda: not driver.connected, ARM_PERIOD, np.zeros(7))
-    assert "DeviceTimeoutError" in driver.last_error
+    assert "no 'current_arm_state' reply" in driver.last_error  # three periods in a row
+    assert driver.errors_seen == 3
     stub.silent = set()
     assert run_until(driver, lambda: driver.gate.ready, ARM_PERIOD, np.zeros(7))
+
+
+def test_one_late_state_reply_is_ridden_out_without_a_new_soft_start(arm_driver):
+    # a loaded controller or network answers one read 0.3 s late: the period is lost, the link
+    # and the streaming are not (CI logs showed a reconnect and soft start for each such stall)
+    driver, stub = arm_driver
+    assert run_until(driver, lambda: driver.gate.ready, ARM_PERIOD, np.zeros(7))
+    stub.late_next, stub.late_by = 1, 0.3
+    assert run_until(
+        driver, lambda: "LateReplyError" in driver.last_error, ARM_PERIOD, np.zeros(7)
+    )
+    for _ in range(20):
+        driver.tick(time.monotonic())
+    assert driver.connected and driver.gate.ready and driver.reconnects == 1
+    assert len(commands_of(stub, "movej")) == 1  # no second soft start
+    assert driver.status()["late_replies_dropped"] == 1
 
 
 def test_a_refused_soft_start_is_retried_and_persistent_refusal_is_a_fault(arm_driver):

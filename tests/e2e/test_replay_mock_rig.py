@@ -225,11 +225,11 @@ def test_a_trained_policys_rollout_replays_without_a_safety_rejection(replay_fac
 def unexplained_safety(rep: dict, side: str) -> tuple[int, int]:
     """(rejected commands, stops) of ``side`` that a replay must not have.
 
-    A driver that loses its device (one reply later than its timeout: the arm client counts that
-    as a lost link) stops streaming, reconnects and soft-starts; the commands that arrive
-    meanwhile are refused as "disconnected". That is the safety layer doing its job when a
-    loaded 2-core CI machine stalls the mock rig for 200 ms, so those refusals are not counted
-    where the driver recorded a loss. Every other refusal (out of order, out of range, jump,
+    A driver that loses its device (three periods in a row without a state reply, or a command
+    unanswered) stops streaming, reconnects and soft-starts; the commands that arrive meanwhile
+    are refused as "disconnected". That is the safety layer doing its job when a loaded 2-core CI
+    machine stalls the mock rig for long enough, so those refusals are not counted where the
+    driver recorded a loss. Every other refusal (out of order, out of range, jump,
     ...) and every stop counts.
     """
     from maniptrans_bringup.report import safety_counts

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from realman_inspire_driver.errors import ConnectionLostError, DeviceTimeoutError, DriverError
+from realman_inspire_driver.errors import (
+    ConnectionLostError,
+    DeviceTimeoutError,
+    DriverError,
+    LateReplyError,
+)
 from realman_inspire_driver.loop import Backoff
 from realman_inspire_driver.safety.gate import Action, SafetyGate
 
@@ -36,7 +41,8 @@ class DeviceDriver:
     Args:
         gate: the safety gate of this device.
         failures_to_disconnect: consecutive failed ticks after which the device counts as lost
-            (a lost connection or a timeout counts as lost at once when ``timeout_is_loss``).
+            (a lost connection or a timeout counts as lost at once when ``timeout_is_loss``,
+            except a `LateReplyError`: the link was kept).
         backoff: reconnect back-off.
     """
 
@@ -135,7 +141,9 @@ class DeviceDriver:
         self.errors_seen += 1
         self.last_error = f"{type(exc).__name__}: {exc}"
         lost = isinstance(exc, ConnectionLostError) or (
-            self.timeout_is_loss and isinstance(exc, DeviceTimeoutError)
+            self.timeout_is_loss
+            and isinstance(exc, DeviceTimeoutError)
+            and not isinstance(exc, LateReplyError)  # the link was kept
         )
         if lost or self.failures >= self.failures_to_disconnect:
             self.disconnect(now)

@@ -31,6 +31,11 @@ class DeviceTimeoutError(DriverError):
         self.received = received  # whatever partial reply did arrive
 
 
+class LateReplyError(DeviceTimeoutError):
+    """A read request's reply is late, but the link is kept: the reply still owed is recognised
+    and dropped when it comes (a loaded controller or network, not a lost one)."""
+
+
 class FrameError(DriverError):
     """A frame is malformed: wrong length, wrong header, wrong echo, undecodable payload."""
 

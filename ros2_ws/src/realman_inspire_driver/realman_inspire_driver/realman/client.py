@@ -3,15 +3,22 @@
 A request is one CRLF line; its reply is the first message whose identifier (``state`` if a
 string, else ``command``) is the one that request expects. Unsolicited messages met on the way
 (``current_trajectory_state`` when a ``movej`` ends, gen-2 per-frame passthrough echoes) are
-consumed, and the trajectory ones remembered. A request that times out leaves a reply possibly
-still in flight, which a later request of the same kind could mistake for its own, so a timeout
-closes the connection; the driver reconnects.
+consumed, and the trajectory ones remembered.
+
+A request that times out leaves a reply possibly still in flight, which a later request of the
+same kind could mistake for its own. For a command (a move, a stop) the outcome is unknown, so
+its timeout closes the connection and the driver reconnects. A read (state, health) changes
+nothing: its timeout keeps the connection and remembers the reply it is still owed; the first
+reply of that kind to arrive later is that one (TCP keeps the order, the controller answers in
+order) and is dropped. ``MAX_OWED`` replies owed at once means the controller is not answering:
+the next timeout closes the connection.
 """
 
 from __future__ import annotations
 
 import socket
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +33,11 @@ from realman_inspire_driver.errors import (
     DeviceTimeoutError,
     DriverError,
     FrameError,
+    LateReplyError,
 )
+
+MAX_OWED = 3
+"""Late read replies the client may still be owed before a timeout closes the connection."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ class RealManArm:
         self.info: rj.SoftwareInfo | None = None
         self.last_trajectory: rj.TrajectoryState | None = None
         self.unsolicited = 0  # messages received that answered no request
+        self.late_dropped = 0  # late read replies recognised and dropped
+        self._owed: Counter[str] = Counter()  # reply kind -> late replies still to come
         self._sock: socket.socket | None = None
         self._framer = rj.LineFramer()
 
@@ -109,6 +122,7 @@ class RealManArm:
                 pass
         self._sock = None
         self._framer.clear()
+        self._owed.clear()
 
     # transport ----------------------------------------------------------------------------
 
@@ -153,17 +167,31 @@ class RealManArm:
         if key == "current_trajectory_state":
             self.last_trajectory = rj.parse_trajectory_state(message)
 
+    def _late(self, key: str) -> bool:
+        """``key`` is a reply a timed-out read is still owed: drop it (True)."""
+        if self._owed[key] <= 0:
+            return False
+        self._owed[key] -= 1
+        self.late_dropped += 1
+        return True
+
     def poll(self) -> None:
         """Consume whatever has arrived without waiting (asynchronous messages, stale replies)."""
         while self._receive(0.0):
             pass
         while (message := self._framer.next_message()) is not None:
-            self._take_unsolicited(message, rj.reply_key(message))
+            key = rj.reply_key(message)
+            if not self._late(key):
+                self._take_unsolicited(message, key)
 
-    def request(self, line: bytes, expect: str) -> dict[str, Any]:
+    def request(self, line: bytes, expect: str, *, read: bool = False) -> dict[str, Any]:
         """Send one request line and return the first reply identified as ``expect``.
 
+        ``read``: the request changes nothing on the controller (see the module docstring).
+
         Raises:
+            LateReplyError: a read's reply did not come within the timeout (the connection is
+                kept and the late reply will be dropped).
             DeviceTimeoutError: no such reply within the timeout (the connection is closed).
             FrameError: a malformed message arrived (the connection is closed).
             ConnectionLostError: the connection failed or was closed by the controller.
@@ -178,16 +206,24 @@ class RealManArm:
             while True:
                 while (message := self._framer.next_message()) is not None:
                     key = rj.reply_key(message)
+                    if self._late(key):
+                        continue
                     if key == expect:
                         return message
                     self._take_unsolicited(message, key)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise DeviceTimeoutError(
+                    what = (
                         f"no '{expect}' reply from {self.config.host}:{self.config.port} "
                         f"within {self.config.timeout * 1e3:.0f} ms"
                     )
+                    if read and sum(self._owed.values()) < MAX_OWED:
+                        self._owed[expect] += 1
+                        raise LateReplyError(f"{what} (connection kept)")
+                    raise DeviceTimeoutError(what)
                 self._receive(remaining)
+        except LateReplyError:
+            raise
         except (DeviceTimeoutError, FrameError) as exc:
             raise self._fail(exc) from exc
 
@@ -198,7 +234,7 @@ class RealManArm:
 
     def get_state(self) -> rj.ArmState:
         """Joint angles [rad], flange pose and active error codes."""
-        reply = self.request(rj.encode("get_current_arm_state"), "current_arm_state")
+        reply = self.request(rj.encode("get_current_arm_state"), "current_arm_state", read=True)
         try:
             return rj.parse_arm_state(reply, self._dof())
         except FrameError as exc:
@@ -206,7 +242,7 @@ class RealManArm:
 
     def get_health(self) -> rj.JointHealth:
         """Joint temperatures, currents, voltages, error and enable flags."""
-        reply = self.request(rj.encode("get_arm_all_state"), "arm_all_state")
+        reply = self.request(rj.encode("get_arm_all_state"), "arm_all_state", read=True)
         try:
             return rj.parse_all_state(reply, self._dof())
         except FrameError as exc:

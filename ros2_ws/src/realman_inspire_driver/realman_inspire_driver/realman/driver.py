@@ -53,7 +53,9 @@ class ArmDriver(DeviceDriver):
     """One RM75 behind its controller; ``gate.limits.names`` gives the joint names."""
 
     device = "arm"
-    timeout_is_loss = True  # the client closes the connection on a timeout
+    # the client closes the connection on a command's timeout; a late state read keeps it
+    # (three failed periods in a row are a lost device all the same)
+    timeout_is_loss = True
 
     def __init__(
         self,
@@ -148,6 +150,7 @@ class ArmDriver(DeviceDriver):
     def _device_status(self) -> dict[str, object]:
         out: dict[str, object] = {
             "controller_errors": [describe_system_error(c) for c in self.controller_errors],
+            "late_replies_dropped": self.client.late_dropped,
         }
         if self.health is not None:
             out["temperature_c"] = [round(float(t), 1) for t in self.health.temperature]
