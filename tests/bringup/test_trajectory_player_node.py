@@ -86,6 +86,9 @@ def test_player_waits_for_ready_then_plays_every_frame_at_60hz_and_exits(
     primed = rx.count()
     assert primed > 5, "frame 0 is not re-sent while waiting (the drivers soft-start to it)"
     assert np.allclose(rx.q, q[0]), "published past frame 0 before the drivers were ready"
+    with rx.lock:
+        prime = np.diff(np.array(rx.stamps[:primed]) * 1e-9)
+    assert np.median(prime) == pytest.approx(1 / 30, rel=0.1), "not at prime_rate_hz (30)"
     drivers.ready = True
     player.proc.wait(15)
     assert player.returncode == 0, player.log()

@@ -173,10 +173,14 @@ class TrajectoryPlayer(Node):
             self.last_state = self.clock_.state
             self._publish_status()  # state changes are on /diagnostics at once (report windows)
         if self.clock_.state in (PlayState.IDLE, PlayState.PAUSED):
-            if now - self.last_prime >= self.prime_period:
-                self.last_prime = now
+            due = self.last_prime + self.prime_period
+            if now >= due:
+                # on a fixed schedule: a late loop does not push the next one back (waking
+                # `prime_period` after each send, a 20 ms sleep granularity made 30 Hz 25 Hz);
+                # further behind than a period, start again from now
+                self.last_prime = due if now - due < self.prime_period else now
                 self._publish_hold()
-            wake = now + self.prime_period
+            wake = self.last_prime + self.prime_period
         return wake
 
     def _publish_hold(self) -> None:
