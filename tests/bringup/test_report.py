@@ -141,7 +141,14 @@ def test_a_hand_trailing_its_commands_splits_into_lag_and_shape_error(tmp_path):
         assert tip["rms"] > 0.002
         assert tip["lag"] == pytest.approx(0.2, abs=0.011)  # to the frame period
         assert tip["rms_at_lag"] == pytest.approx(0.0, abs=1e-9)
-    assert "hand lag behind sim [ms]" in format_table(rep)
+        joints = rep["sides"][side]["hand_tracking"]  # the same split of command vs measured
+        assert joints["rms"] > 0.01
+        assert joints["lag"] == pytest.approx(0.2, abs=0.011)
+        assert joints["rms_at_lag"] == pytest.approx(0.0, abs=1e-12)
+        arm = rep["sides"][side]["arm_tracking"]  # on time: no lag
+        assert arm["lag"] == 0.0 and arm["rms_at_lag"] == pytest.approx(0.0, abs=1e-12)
+    table = format_table(rep)
+    assert "hand lag behind sim [ms]" in table and "arm lag [ms] / RMS at lag [deg]" in table
 
 
 def test_an_arm_joint_offset_shows_in_that_joint_and_the_wrist(tmp_path):

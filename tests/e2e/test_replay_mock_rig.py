@@ -174,7 +174,10 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
     for side in ("left", "right"):
         assert unexplained_safety(rep, side) == (0, 0), rep["diagnostics"]
         s = rep["sides"][side]
-        assert math.degrees(s["arm_tracking"]["rms"]) < 1.0, s["arm_tracking"]
+        # the arms trail their commands by 60 ms (0.4 deg RMS raw, 0.1 deg at the lag); a run
+        # starved of CPU measured 100-110 ms, 0.8-0.9 deg raw and 0.3-0.4 deg at the lag
+        arm = s["arm_tracking"]
+        assert arm["lag"] <= ARM_LAG_MAX and math.degrees(arm["rms_at_lag"]) < 0.6, arm
         assert_hand_path(s["fingertip"], reach[side], TIP_ALLOWANCE)
     summary = bag_summary(r.bag)
     for topic in replay_topics():
@@ -189,10 +192,12 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
     }
     for side in ("left", "right"):
         for key, hz in expected_hz.items():
-            assert periods[f"/{side}/{key}"]["rate_hz"] == pytest.approx(hz, rel=0.25), key
+            topic = f"/{side}/{key}"
+            assert periods[topic]["rate_hz"] == pytest.approx(hz, rel=0.25), (topic, periods)
     for side in ("left", "right"):  # while playing (before and after, frame 0 is re-sent)
         sim = replay.series[f"/sim/{side}/hand/joint_states"].within(rep["playing_windows"])
-        assert 1.0 / np.median(np.diff(sim.time)) == pytest.approx(frame_hz, rel=0.1)
+        rate = 1.0 / np.median(np.diff(sim.time))
+        assert rate == pytest.approx(frame_hz, rel=0.1), (side, rate)
 
 
 @pytest.mark.skipif(not default_task("trained"), reason="no trained task shipped")
@@ -214,9 +219,10 @@ def test_a_trained_policys_rollout_replays_without_a_safety_rejection(replay_fac
         s = rep["sides"][side]
         # the policy moves the wrists faster than the arms' velocity limit in places (the
         # pre-flight finds the arms within 5 mm / 3 deg of them in 21 and 28 frames; the
-        # drivers rate-limit them): 0.8-1.5 deg RMS measured at rate 0.5 over the shipped
-        # trained tasks, 1.50 on a loaded CI run
-        assert math.degrees(s["arm_tracking"]["rms"]) < 2.0, s["arm_tracking"]
+        # drivers rate-limit them): 0.8-1.5 deg RMS raw measured at rate 0.5 over the shipped
+        # trained tasks, 1.50 on a loaded CI run; 0.4 deg at the arms' 80 ms lag
+        arm = s["arm_tracking"]
+        assert arm["lag"] <= ARM_LAG_MAX and math.degrees(arm["rms_at_lag"]) < 1.5, arm
         # a policy's finger commands change faster than the scripted ones: more of them
         # saturate the fingers' speed, so more shape error remains at any one delay
         assert_hand_path(s["fingertip"], reach[side], TIP_ALLOWANCE + 0.0025)
@@ -256,6 +262,7 @@ TIP_ALLOWANCE = 0.0025
 # reached 10-19 mm while the error at the delay stayed 3.9-4.7 mm. A hand that never follows
 # has no delay that explains it.
 HAND_LAG_MAX = 0.75
+ARM_LAG_MAX = 0.3  # [s] the arms' servo lag and the command path (60 ms measured, 110 starved)
 
 
 def assert_hand_path(tip: dict, reachable: float, allowance: float) -> None:

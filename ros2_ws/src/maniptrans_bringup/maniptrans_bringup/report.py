@@ -168,18 +168,34 @@ def _stats(err: np.ndarray) -> dict[str, float]:
     }
 
 
+LAG_SCAN = np.arange(0.0, 1.0 + 1e-9, 0.01)
+"""Delays [s] of a measured series behind its reference tried by `joint_tracking` and
+`fingertip_error`."""
+
+
 def joint_tracking(cmd: Series, meas: Series) -> dict[str, Any]:
-    """Per-joint command-vs-measured error [rad] at the measured samples."""
+    """Per-joint command-vs-measured error [rad] at the measured samples.
+
+    Also split into timing and shape as in `fingertip_error`: ``lag`` [s] of the measured
+    joints behind the commands (of `LAG_SCAN`) that minimises the RMS, ``rms_at_lag`` [rad]."""
     names = cmd.names or meas.names
     m = meas.columns(names)
-    inside, ref = zoh(cmd.time, cmd.columns(names), meas.time)
+    c = cmd.columns(names)
+    inside, ref = zoh(cmd.time, c, meas.time)
     err = m[inside] - ref  # (n, J)
     per_joint = {n: _stats(err[:, j]) for j, n in enumerate(names)}
     overall = _stats(err.ravel())
+    at_lag = []
+    for lag in LAG_SCAN:
+        ok, ref_l = zoh(cmd.time, c, meas.time - lag)
+        at_lag.append(_stats((m[ok] - ref_l).ravel())["rms"])
+    best = int(np.nanargmin(at_lag)) if err.size else 0
     return {
         "joints": per_joint,
         "rms": overall["rms"],
         "max": overall["max"],
+        "lag": float(LAG_SCAN[best]),
+        "rms_at_lag": float(at_lag[best]) if err.size else float("nan"),
         "t": meas.time[inside],
         "err": err,
         "cmd": ref,
@@ -216,10 +232,6 @@ class HandTips:
             for j, f in enumerate(self.frames):
                 out[i, j] = self.data.oMf[f].translation
         return out
-
-
-LAG_SCAN = np.arange(0.0, 1.0 + 1e-9, 0.01)
-"""Delays [s] of the measured hand behind the sim reference tried by `fingertip_error`."""
 
 
 def fingertip_error(sim: Series, meas_hand: Series, side: str) -> dict[str, Any]:
@@ -524,6 +536,16 @@ def format_table(rep: dict[str, Any]) -> str:
     deg, mm = 180.0 / math.pi, 1000.0
     rows.append(
         ("arm tracking RMS [deg]", *(get(s, "arm_tracking", "rms", scale=deg) for s in SIDES))
+    )
+    rows.append(
+        (
+            "arm lag [ms] / RMS at lag [deg]",
+            *(
+                f"{get(s, 'arm_tracking', 'lag', scale=1e3, fmt='{:.0f}')} / "
+                f"{get(s, 'arm_tracking', 'rms_at_lag', scale=deg)}"
+                for s in SIDES
+            ),
+        )
     )
     rows.append(
         ("hand tracking RMS [deg]", *(get(s, "hand_tracking", "rms", scale=deg) for s in SIDES))
