@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -95,23 +94,17 @@ def run_composed(
     """Run the graph in this process; returns the exit code (0 = task played to its end)."""
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
-    from rclpy.signals import SignalHandlerOptions
 
-    stop = threading.Event()
-    reason = ["done"]
-
-    def on_signal(signum, _frame) -> None:
-        reason[0] = f"received {signal.Signals(signum).name}"
-        stop.set()
+    from maniptrans_description.node_runtime import init_ros
 
     try:
         resolved = [_resolve(s, sink) for s in specs]
     except BringupError as exc:
         sink.write("replay", f"ERROR: {exc}")
         return 2
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    # the nodes' own stop handling: a flag, and every thread's stack if still running 4 s on
+    stop = init_ros()
+    reason = ["done"]
     executor = MultiThreadedExecutor(num_threads=4)
     nodes: list[tuple[NodeSpec, object]] = []
     code = 0
@@ -124,7 +117,7 @@ def run_composed(
                 wait_for_file(
                     spec.needs_file,
                     startup_timeout,
-                    lambda: reason[0] if stop.is_set() else None,
+                    lambda: f"received {stop.signal_name}" if stop.is_set() else None,
                 )
             sink.write("replay", f"composing {spec.fqn} ({cls.__module__}.{cls.__name__})")
             node = construct(cls, ros_arguments(spec, params_dir))
@@ -138,6 +131,8 @@ def run_composed(
                 code = player.exit_code
                 reason[0] = "the task ended" if code == 0 else f"player failed ({code})"
                 break
+        else:
+            reason[0] = f"received {stop.signal_name}"
     except BringupError as exc:
         sink.write("replay", f"ERROR: {exc}")
         code = 1

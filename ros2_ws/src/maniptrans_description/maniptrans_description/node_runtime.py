@@ -25,13 +25,22 @@ STUCK_AFTER_S = 4.0
 where it was stuck."""
 
 
-def init_ros(args: list[str] | None = None) -> threading.Event:
+class StopEvent(threading.Event):
+    """Set by the first SIGINT/SIGTERM; ``signal_name`` says which one ("SIGINT")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signal_name: str | None = None
+
+
+def init_ros(args: list[str] | None = None) -> StopEvent:
     """``rclpy.init`` without rclpy's signal handlers; returns the event SIGINT/SIGTERM set."""
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    stop = threading.Event()
+    stop = StopEvent()
 
-    def on_signal(*_) -> None:
+    def on_signal(signum: int, _frame) -> None:
         if not stop.is_set():
+            stop.signal_name = signal.Signals(signum).name
             faulthandler.dump_traceback_later(STUCK_AFTER_S, exit=False)
         stop.set()
 
@@ -62,4 +71,4 @@ def spin_until(
         executor.spin_once(timeout_sec=period)
 
 
-__all__ = ["init_ros", "read_only_parameters", "spin_until"]
+__all__ = ["StopEvent", "init_ros", "read_only_parameters", "spin_until"]

@@ -112,6 +112,13 @@ class TrajectoryPlayer(Node):
         self.thread = threading.Thread(target=self._play_loop, name="player", daemon=True)
         self.thread.start()
 
+    def close(self) -> None:
+        """Stop the playback thread and wait for it: it must not publish on a node being
+        destroyed (in one process with other nodes, that raised in the thread)."""
+        self.done.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout=2.0)
+
     # --- services -----------------------------------------------------------------------
     def _srv(self, fn):
         def handler(_req, res):
@@ -308,7 +315,7 @@ def main(args=None) -> None:
     executor.add_node(node)
     spin_until(executor, stop, node.done.is_set)
     code = node.exit_code
-    node.done.set()
+    node.close()
     executor.shutdown()
     node.destroy_node()
     rclpy.try_shutdown()
