@@ -242,6 +242,7 @@ PARSERS = (
     rj.parse_software_info,
     rj.parse_trajectory_state,
     lambda m: rj.parse_bool(m, "arm_stop"),
+    lambda m: rj.parse_push(json.dumps(m).encode(), 7),
     rj.reply_key,
 )
 

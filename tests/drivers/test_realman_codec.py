@@ -180,3 +180,56 @@ def test_error_codes_decode_to_words():
     )
     assert realman_errors.describe_joint_error(0xF000) == ("communication frame loss",)
     assert realman_errors.describe_joint_error(0) == ()
+
+
+PUSH = {  # facts §7: joint_status, waypoint and err are what the SDK needs
+    "state": "realtime_arm_joint_state",
+    "joint_status": {
+        "joint_position": [1000, -2000, 3000, -4000, 5000, -6000, 7000],
+        "joint_current": [0] * 7,
+        "joint_en_flag": [1] * 7,
+        "joint_err_code": [0] * 7,
+    },
+    "waypoint": {
+        "position": [100000, 200000, 300000],
+        "euler": [10, 20, 30],
+        "quat": [1, 0, 0, 0],
+    },
+    "err": [0],
+    "arm_err": 0,
+    "sys_err": 0,
+}
+
+
+def test_a_push_datagram_parses_to_joints_pose_and_errors_in_si_units():
+    state = rj.parse_push(json.dumps(PUSH).encode(), 7)  # no CRLF on a datagram
+    np.testing.assert_allclose(np.degrees(state.q), [1, -2, 3, -4, 5, -6, 7])
+    np.testing.assert_allclose(state.pose, [0.1, 0.2, 0.3, 0.01, 0.02, 0.03])
+    assert state.errors == ()
+    bad = dict(PUSH, err=[0x5002])
+    assert rj.parse_push(json.dumps(bad).encode(), 7).errors == (0x5002,)
+
+
+def test_a_push_datagram_without_joints_or_waypoint_or_two_objects_is_refused():
+    for drop in ("joint_status", "waypoint"):
+        msg = {k: v for k, v in PUSH.items() if k != drop}
+        with pytest.raises(FrameError, match=drop):
+            rj.parse_push(json.dumps(msg).encode(), 7)
+    with pytest.raises(FrameError, match="one JSON object"):
+        rj.parse_push(json.dumps(PUSH).encode() * 2, 7)
+
+
+def test_the_push_request_rounds_the_period_to_5_ms_cycles_and_checks_its_target():
+    msg = json.loads(rj.set_realtime_push(0.01, 8089, "192.168.1.10"))
+    assert msg == {
+        "command": "set_realtime_push",
+        "enable": True,
+        "cycle": 2,
+        "port": 8089,
+        "ip": "192.168.1.10",
+    }
+    assert json.loads(rj.set_realtime_push(0.001, 8089, "h"))["cycle"] == 1
+    with pytest.raises(ConfigError, match="port"):
+        rj.set_realtime_push(0.01, 0, "h")
+    with pytest.raises(ConfigError, match="ip"):
+        rj.set_realtime_push(0.01, 8089, "")

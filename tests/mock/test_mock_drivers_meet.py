@@ -112,6 +112,38 @@ def test_injected_arm_collision_and_frozen_joint_show_in_driver_state(rig, arm) 
     assert rig.log.events("left_arm", "freeze:armed")
 
 
+def test_the_state_push_reports_what_the_state_reply_does(rig, arm) -> None:
+    goal = np.deg2rad([10.0, 20.0, 0.0, 30.0, 0.0, 10.0, 0.0])
+    arm.start_push(0, 0.01)  # a free port
+    assert arm.pushing and arm.push_port > 0
+    arm.movej(goal, 60)
+
+    def arrived() -> bool:
+        arm.poll()
+        return arm.last_trajectory is not None
+
+    assert wait_until(arrived)
+    time.sleep(0.05)  # a push after the arrival
+    pushed = arm.pushed_state()
+    assert pushed is not None and arm.pushes >= 5
+    polled = arm.get_state()
+    np.testing.assert_allclose(pushed.q, polled.q, atol=np.deg2rad(0.05))
+    np.testing.assert_allclose(pushed.pose, polled.pose, atol=1e-3)
+    assert pushed.errors == polled.errors == ()
+    assert arm.pushed_state() is None or arm.pushes > 5  # only what came since the last call
+
+
+def test_a_push_port_already_taken_is_a_transport_error_naming_it(rig, arm) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("0.0.0.0", 0))
+        port = taken.getsockname()[1]
+        with pytest.raises(errors.TransportError, match=f"UDP {port}"):
+            arm.start_push(port, 0.01)
+    assert not arm.pushing
+
+
 def test_driver_hand_commands_move_the_twin_fingers_and_come_back(rig, hand) -> None:
     hand.set_speeds([1000] * 6)
     hand.set_angles([200, 400, 600, 800, 500, 1000])
@@ -172,8 +204,45 @@ def test_parameter_file_names_every_driver_endpoint(rig, tmp_path) -> None:
     for side in ("left", "right"):
         arm = doc[f"{side}_realman_driver"]["ros__parameters"]
         assert (arm["host"], arm["port"]) == (eps[side].arm_host, eps[side].arm_port)
+        assert arm["state_push"] is True  # the emulated controllers push their state
         hand = doc[f"{side}_inspire_driver"]["ros__parameters"]
         assert hand["port"] == eps[side].hand_port
         assert hand["protocol"] == "modbus_rtu" and hand["baudrate"] == 115200
         # the emulators' reply deadline reaches both drivers (hardware configs keep theirs)
         assert arm["timeout"] == hand["timeout"] == rig.config.driver_timeout > 0.05
+
+
+def test_the_arm_driver_streams_on_pushed_state_without_polling(rig) -> None:
+    from realman_inspire_driver.loop import Backoff
+    from realman_inspire_driver.realman.driver import ArmDriver, ArmDriverConfig
+    from realman_inspire_driver.safety.gate import SafetyConfig, SafetyGate
+    from realman_inspire_driver.safety.limits import arm_limits
+
+    ep = rig.endpoints()["right"]
+    period = 0.01
+    gate = SafetyGate(arm_limits("right"), SafetyConfig(period=period))
+    link = rc.ArmLinkConfig(host=ep.arm_host, port=ep.arm_port, timeout=0.5)
+    config = ArmDriverConfig(link=link, state_push=True, push_period=period)  # any free port
+    driver = ArmDriver(config, gate, backoff=Backoff(initial=0.05))
+    polls = []
+    get_state = driver.client.get_state
+    driver.client.get_state = lambda: polls.append(1) or get_state()
+    target = rig.snapshot().arm_q["right"] + np.deg2rad(3.0)
+    try:
+        t_end = time.monotonic() + 8.0
+        while time.monotonic() < t_end and not (
+            driver.gate.ready and np.allclose(driver.measurement.position, target, atol=1e-3)
+        ):
+            now = time.monotonic()
+            driver.offer(now, target)
+            driver.tick(now)
+            time.sleep(max(0.0, period - (time.monotonic() - now)))
+        assert driver.gate.ready, driver.status()
+        np.testing.assert_allclose(driver.measurement.position, target, atol=1e-3)
+        np.testing.assert_allclose(rig.snapshot().arm_q["right"], target, atol=1e-3)
+        push = driver.status()["state_push"]
+        assert push["received"] > 50
+        # the state came by push: the TCP polls are the connect one and the rare stale periods
+        assert len(polls) == 1 + push["stale_periods"] and push["stale_periods"] < 10, push
+    finally:
+        driver.disconnect(time.monotonic())

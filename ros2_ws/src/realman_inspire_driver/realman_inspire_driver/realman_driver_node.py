@@ -22,6 +22,9 @@ PARAMETERS = {
     "rate_hz": 100.0,
     "timeout": 0.2,
     "follow": False,
+    "state_push": False,
+    "push_port": 0,
+    "push_period": 0.01,
     "soft_start_speed": 10,
     "max_velocity": 1.5,
     "velocity_scale": 0.5,
@@ -63,7 +66,13 @@ class RealmanDriverNode(ros_io.DriverNode):
             timeout=float(p["timeout"]),
             follow=bool(p["follow"]),
         )
-        config = ArmDriverConfig(link=link, soft_start_speed=int(p["soft_start_speed"]))
+        config = ArmDriverConfig(
+            link=link,
+            soft_start_speed=int(p["soft_start_speed"]),
+            state_push=bool(p["state_push"]),
+            push_port=int(p["push_port"]),
+            push_period=float(p["push_period"]),
+        )
         gate = SafetyGate(arm_limits(side, str(p["variant"])), safety)
         hardware_id = f"{link.host}:{link.port}"
         self.start(

@@ -209,13 +209,13 @@ class MockRig:
 
     def driver_parameters(self) -> dict[str, Any]:
         """``{<side>_realman_driver: {ros__parameters: ...}, <side>_inspire_driver: ...}``:
-        endpoints and the reply deadline ``driver_timeout`` [s]."""
+        endpoints and the reply deadline ``driver_timeout`` [s]. The arm drivers read their
+        state from the UDP push, which the emulated (gen-3) controllers send."""
         out: dict[str, Any] = {}
         for s, e in self.endpoints().items():
             timeout = self.config.driver_timeout
-            out[f"{s}_realman_driver"] = {
-                "ros__parameters": {"host": e.arm_host, "port": e.arm_port, "timeout": timeout}
-            }
+            arm = {"host": e.arm_host, "port": e.arm_port, "timeout": timeout, "state_push": True}
+            out[f"{s}_realman_driver"] = {"ros__parameters": arm}
             hand: dict[str, Any] = {
                 "port": e.hand_port,
                 "protocol": e.hand_protocol,

@@ -287,6 +287,37 @@ def parse_arm_state(message: dict[str, Any], dof: int) -> ArmState:
     return ArmState(q=q, pose=pose, errors=_error_list(body))
 
 
+PUSH_CYCLE = 0.005
+"""The real-time push period unit [s]: ``cycle`` 1 = 5 ms."""
+
+
+def set_realtime_push(period: float, port: int, ip: str, enable: bool = True) -> bytes:
+    """``set_realtime_push``: the controller sends its state by UDP to ``ip:port`` every
+    ``period`` [s] (rounded to a multiple of 5 ms, at least one)."""
+    if not (1 <= port <= 65535):
+        raise ConfigError(f"push port must be in 1..65535, got {port}")
+    if not ip:
+        raise ConfigError("push ip must not be empty")
+    cycle = max(1, round(period / PUSH_CYCLE))
+    return encode("set_realtime_push", enable=enable, cycle=cycle, port=port, ip=ip)
+
+
+def parse_push(datagram: bytes, dof: int) -> ArmState:
+    """One UDP real-time push datagram (one JSON object, no CRLF needed): joints from
+    ``joint_status.joint_position`` [0.001°], flange pose from ``waypoint`` (position [µm],
+    euler [0.001 rad]), active errors from ``err`` / ``arm_err`` / ``sys_err``."""
+    objects = decode_line(datagram)
+    if len(objects) != 1:
+        raise FrameError(f"a push datagram holds one JSON object, got {len(objects)}")
+    message = objects[0]
+    status = _field(message, "joint_status", dict)
+    q = joints_from_wire(status.get("joint_position"), dof, "joint_position")
+    waypoint = _field(message, "waypoint", dict)
+    position = number_array(waypoint.get("position"), 3, "waypoint.position") * 1e-6
+    euler = number_array(waypoint.get("euler"), 3, "waypoint.euler") * 1e-3
+    return ArmState(q=q, pose=np.concatenate([position, euler]), errors=_error_list(message))
+
+
 @dataclass(frozen=True)
 class JointHealth:
     """Per-joint health from ``arm_all_state``: temperature [°C], current [A], voltage [V],

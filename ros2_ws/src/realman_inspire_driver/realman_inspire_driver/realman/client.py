@@ -12,6 +12,9 @@ nothing: its timeout keeps the connection and remembers the reply it is still ow
 reply of that kind to arrive later is that one (TCP keeps the order, the controller answers in
 order) and is dropped. ``MAX_OWED`` replies owed at once means the controller is not answering:
 the next timeout closes the connection.
+
+State can also come by the controller's UDP real-time push (`start_push`): it sends one JSON
+datagram every few ms to a port of ours, so reading the state costs no request and no wait.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from realman_inspire_driver.errors import (
     DriverError,
     FrameError,
     LateReplyError,
+    TransportError,
 )
 
 MAX_OWED = 3
@@ -83,7 +87,10 @@ class RealManArm:
         self.late_dropped = 0  # late read replies recognised and dropped
         self._owed: Counter[str] = Counter()  # reply kind -> late replies still to come
         self._sock: socket.socket | None = None
+        self._udp: socket.socket | None = None
         self._framer = rj.LineFramer()
+        self.pushes = 0  # push datagrams received from the controller
+        self.pushes_ignored = 0  # datagrams on the push port from another sender
 
     @property
     def connected(self) -> bool:
@@ -123,6 +130,9 @@ class RealManArm:
         self._sock = None
         self._framer.clear()
         self._owed.clear()
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
 
     # transport ----------------------------------------------------------------------------
 
@@ -247,6 +257,66 @@ class RealManArm:
             return rj.parse_all_state(reply, self._dof())
         except FrameError as exc:
             raise self._fail(exc) from exc
+
+    @property
+    def pushing(self) -> bool:
+        """`start_push` succeeded on this connection."""
+        return self._udp is not None
+
+    @property
+    def push_port(self) -> int | None:
+        """The UDP port the state push comes to (None before `start_push`)."""
+        return None if self._udp is None else self._udp.getsockname()[1]
+
+    def start_push(self, port: int, period: float) -> None:
+        """Ask the controller to push its state to this computer's ``port`` (UDP; 0: a free
+        one) every ``period`` [s] (5 ms steps), and listen there. The target address is the one
+        this computer has toward the controller (the TCP connection's local address).
+
+        Raises:
+            TransportError: the port cannot be bound (in use: one port per arm).
+            CommandRejectedError: the controller refused the push settings.
+        """
+        sock = self._socket()
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            udp.bind(("0.0.0.0", port))
+        except OSError as exc:
+            udp.close()
+            raise TransportError(f"cannot listen for the state push on UDP {port}: {exc}") from exc
+        udp.setblocking(False)
+        try:
+            bound = udp.getsockname()[1]
+            reply = self.request(
+                rj.set_realtime_push(period, bound, sock.getsockname()[0]), "set_realtime_push"
+            )
+            if not rj.parse_bool(reply, "state"):
+                raise CommandRejectedError(f"the controller refused the state push to port {port}")
+        except BaseException:
+            udp.close()
+            raise
+        self._udp = udp
+
+    def pushed_state(self) -> rj.ArmState | None:
+        """The newest state the controller pushed since the last call (None: none came).
+        Datagrams from any other address than the controller's are ignored."""
+        if self._udp is None:
+            raise ConnectionLostError("the state push is not started")
+        peer = self._socket().getpeername()[0]
+        newest = None
+        while True:
+            try:
+                data, (host, _port) = self._udp.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                raise self._fail(ConnectionLostError(f"state push socket failed: {exc}")) from exc
+            if host != peer:
+                self.pushes_ignored += 1
+                continue
+            self.pushes += 1
+            newest = data
+        return None if newest is None else rj.parse_push(newest, self._dof())
 
     def movej(self, q: Sequence[float] | np.ndarray, speed_percent: int) -> None:
         """Start a planned joint move to ``q`` [rad]; returns once the controller accepted it.

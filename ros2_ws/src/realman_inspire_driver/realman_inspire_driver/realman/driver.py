@@ -12,7 +12,7 @@ from realman_inspire_driver.codecs.realman_errors import (
     describe_joint_error,
     describe_system_error,
 )
-from realman_inspire_driver.codecs.realman_json import JointHealth
+from realman_inspire_driver.codecs.realman_json import ArmState, JointHealth
 from realman_inspire_driver.device_driver import DeviceDriver, Measurement
 from realman_inspire_driver.errors import CommandRejectedError, ConfigError
 from realman_inspire_driver.loop import Backoff
@@ -33,6 +33,13 @@ class ArmDriverConfig:
         soft_start_retry_delay: wait before retrying a refused soft start [s].
         soft_start_settle: after the controller reports the soft-start move finished, the
             measured pose must reach the target within this long, else it is a fault [s].
+        state_push: read the state from the controller's UDP real-time push (sent every
+            ``push_period`` to ``push_port`` of this computer) instead of asking for it over TCP
+            every period.
+        push_port: the UDP port for the push; 0 takes a free one at each connect.
+        push_period: push period [s] (5 ms steps).
+        push_stale: with the push on, a state older than this is not used; the driver asks
+            over TCP for that period instead (counted as ``push_stale``) [s].
     """
 
     link: ArmLinkConfig = field(default_factory=ArmLinkConfig)
@@ -41,8 +48,21 @@ class ArmDriverConfig:
     soft_start_retries: int = 10
     soft_start_retry_delay: float = 0.5
     soft_start_settle: float = 1.0
+    state_push: bool = False
+    push_port: int = 0
+    push_period: float = 0.01
+    push_stale: float = 0.05
 
     def __post_init__(self) -> None:
+        if not 0 <= self.push_port <= 65535:
+            raise ConfigError(
+                f"push_port must be 0 (any free port) or a UDP port, got {self.push_port}"
+            )
+        if not (self.push_period > 0 and self.push_stale > 0):
+            raise ConfigError(
+                f"push_period and push_stale must be > 0 s, got {self.push_period} and "
+                f"{self.push_stale}"
+            )
         if not 1 <= self.soft_start_speed <= 100:
             raise ConfigError(f"soft_start_speed must be in 1..100 %, got {self.soft_start_speed}")
         if self.health_every < 1:
@@ -74,18 +94,36 @@ class ArmDriver(DeviceDriver):
         self._refusals = 0
         self._retry_at = 0.0
         self._move_ended_at: float | None = None
+        self._pushed: tuple[float, ArmState] | None = None  # (arrival, state) of the push
+        self.push_stale = 0  # periods whose pushed state was too old (asked over TCP)
 
     def _open(self) -> np.ndarray:
         self.client.connect()
         state = self.client.get_state()
         self.controller_errors = state.errors
+        if self.config.state_push:
+            self.client.start_push(self.config.push_port, self.config.push_period)
+            self._pushed = (self._now, state)
         return state.q
+
+    def _read_state(self, now: float) -> ArmState:
+        """This period's state: the newest push (or the last one while it is fresh), else a
+        TCP request."""
+        if self.client.pushing:
+            state = self.client.pushed_state()
+            if state is not None:
+                self._pushed = (now, state)
+                return state
+            if self._pushed is not None and now - self._pushed[0] <= self.config.push_stale:
+                return self._pushed[1]
+            self.push_stale += 1
+        return self.client.get_state()
 
     def _close(self) -> None:
         self.client.close()
 
     def _cycle(self, now: float) -> Measurement:
-        state = self.client.get_state()
+        state = self._read_state(now)
         self.controller_errors = state.errors
         if state.errors and self.gate.fault is None:
             words = ", ".join(describe_system_error(c) for c in state.errors)
@@ -152,6 +190,13 @@ class ArmDriver(DeviceDriver):
             "controller_errors": [describe_system_error(c) for c in self.controller_errors],
             "late_replies_dropped": self.client.late_dropped,
         }
+        if self.config.state_push:
+            out["state_push"] = {
+                "port": self.client.push_port,
+                "received": self.client.pushes,
+                "stale_periods": self.push_stale,
+                "ignored": self.client.pushes_ignored,
+            }
         if self.health is not None:
             out["temperature_c"] = [round(float(t), 1) for t in self.health.temperature]
             out["joint_errors"] = {
