@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,6 +173,16 @@ LAG_SCAN = np.arange(0.0, 1.0 + 1e-9, 0.01)
 `fingertip_error`."""
 
 
+def _best_lag(rms_at: Callable[[float], float]) -> tuple[float, float]:
+    """The delay of `LAG_SCAN` with the smallest ``rms_at(lag)``, and that RMS ((0, nan) when
+    there is nothing to compare)."""
+    values = np.array([rms_at(lag) for lag in LAG_SCAN])
+    if np.all(np.isnan(values)):
+        return 0.0, float("nan")
+    best = int(np.nanargmin(values))
+    return float(LAG_SCAN[best]), float(values[best])
+
+
 def joint_tracking(cmd: Series, meas: Series) -> dict[str, Any]:
     """Per-joint command-vs-measured error [rad] at the measured samples.
 
@@ -185,17 +195,18 @@ def joint_tracking(cmd: Series, meas: Series) -> dict[str, Any]:
     err = m[inside] - ref  # (n, J)
     per_joint = {n: _stats(err[:, j]) for j, n in enumerate(names)}
     overall = _stats(err.ravel())
-    at_lag = []
-    for lag in LAG_SCAN:
+
+    def rms_at(lag: float) -> float:
         ok, ref_l = zoh(cmd.time, c, meas.time - lag)
-        at_lag.append(_stats((m[ok] - ref_l).ravel())["rms"])
-    best = int(np.nanargmin(at_lag)) if err.size else 0
+        return _stats((m[ok] - ref_l).ravel())["rms"]
+
+    lag, rms_at_lag = _best_lag(rms_at)
     return {
         "joints": per_joint,
         "rms": overall["rms"],
         "max": overall["max"],
-        "lag": float(LAG_SCAN[best]),
-        "rms_at_lag": float(at_lag[best]) if err.size else float("nan"),
+        "lag": lag,
+        "rms_at_lag": rms_at_lag,
         "t": meas.time[inside],
         "err": err,
         "cmd": ref,
@@ -257,16 +268,15 @@ def fingertip_error(sim: Series, meas_hand: Series, side: str) -> dict[str, Any]
 
     d = per_sample(0.0)
     err = d.mean(axis=1)
-    at_lag = [_stats(per_sample(lag).mean(axis=1))["rms"] for lag in LAG_SCAN]
-    best = int(np.nanargmin(at_lag)) if err.size else 0
+    lag, rms_at_lag = _best_lag(lambda lag: _stats(per_sample(lag).mean(axis=1))["rms"])
     tips = ["thumb", "index", "middle", "ring", "pinky"]
     return {
         "rms": _stats(err)["rms"],
         "mean": _stats(err)["mean"],
         "max": _stats(d.ravel())["max"],
         "per_tip_rms": {n: _stats(d[:, i])["rms"] for i, n in enumerate(tips)},
-        "lag": float(LAG_SCAN[best]),
-        "rms_at_lag": float(at_lag[best]) if err.size else float("nan"),
+        "lag": lag,
+        "rms_at_lag": rms_at_lag,
         "t": t[inside],
         "err": err,
     }
