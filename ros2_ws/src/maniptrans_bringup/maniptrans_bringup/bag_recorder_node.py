@@ -41,6 +41,12 @@ def _msg_class(msgtype: str):
     return getattr(importlib.import_module(f"{pkg}.msg"), name)
 
 
+def _received_ns(info: dict) -> int:
+    """When the DDS reader received a message [ns], not when its callback ran: a loaded process
+    runs callbacks late, and the bag must not claim the message arrived then."""
+    return info.get("received_timestamp") or time.time_ns()
+
+
 class BagRecorder(Node):
     """Records serialized messages of the configured and discovered topics."""
 
@@ -99,9 +105,7 @@ class BagRecorder(Node):
         sink_put = self.sink.put
 
         def on_message(data: bytes, info: dict, _topic: str = topic) -> None:
-            # the reception time of the DDS reader, not of this callback: a loaded process
-            # runs callbacks late, and the bag must not claim the message arrived then
-            sink_put(_topic, info.get("received_timestamp") or time.time_ns(), data)
+            sink_put(_topic, _received_ns(info), data)
             self.last_rx = time.monotonic()
 
         self._subs[topic] = self.create_subscription(
@@ -133,7 +137,7 @@ class BagRecorder(Node):
                 if taken is None:
                     break
                 data, info = taken
-                self.sink.put(topic, info.get("received_timestamp") or time.time_ns(), data)
+                self.sink.put(topic, _received_ns(info), data)
                 n += 1
         return n
 

@@ -104,7 +104,7 @@ def run_composed(
         return 2
     # the nodes' own stop handling: a flag, and every thread's stack if still running 4 s on
     stop = init_ros()
-    reason = ["done"]
+    reason = "done"
     executor = MultiThreadedExecutor(num_threads=4)
     nodes: list[tuple[NodeSpec, object]] = []
     code = 0
@@ -129,17 +129,17 @@ def run_composed(
         while not stop.wait(0.05):
             if player is not None and player.done.is_set():
                 code = player.exit_code
-                reason[0] = "the task ended" if code == 0 else f"player failed ({code})"
+                reason = "the task ended" if code == 0 else f"player failed ({code})"
                 break
         else:
-            reason[0] = f"received {stop.signal_name}"
+            reason = f"received {stop.signal_name}"
     except BringupError as exc:
         sink.write("replay", f"ERROR: {exc}")
         code = 1
     except Exception as exc:  # a node constructor failed: report and stop the rest
         sink.write("replay", f"ERROR: {type(exc).__name__}: {exc}")
         code = 1
-    sink.write("replay", f"stopping ({reason[0]})")
+    sink.write("replay", f"stopping ({reason})")
     # keep spinning while messages in flight still reach the recorder: at least 0.3 s, and
     # until each recorder has had its quiet period (a fixed pause lost the last frame on a
     # loaded machine)

@@ -88,6 +88,7 @@ class RealManArm:
         self._owed: Counter[str] = Counter()  # reply kind -> late replies still to come
         self._sock: socket.socket | None = None
         self._udp: socket.socket | None = None
+        self._push_peer = ""  # the controller's address: the only sender of pushes taken
         self._framer = rj.LineFramer()
         self.pushes = 0  # push datagrams received from the controller
         self.pushes_ignored = 0  # datagrams on the push port from another sender
@@ -291,18 +292,20 @@ class RealManArm:
                 rj.set_realtime_push(period, bound, sock.getsockname()[0]), "set_realtime_push"
             )
             if not rj.parse_bool(reply, "state"):
-                raise CommandRejectedError(f"the controller refused the state push to port {port}")
+                raise CommandRejectedError(
+                    f"the controller refused the state push to port {bound}"
+                )
         except BaseException:
             udp.close()
             raise
         self._udp = udp
+        self._push_peer = sock.getpeername()[0]
 
     def pushed_state(self) -> rj.ArmState | None:
         """The newest state the controller pushed since the last call (None: none came).
         Datagrams from any other address than the controller's are ignored."""
         if self._udp is None:
             raise ConnectionLostError("the state push is not started")
-        peer = self._socket().getpeername()[0]
         newest = None
         while True:
             try:
@@ -311,7 +314,7 @@ class RealManArm:
                 break
             except OSError as exc:
                 raise self._fail(ConnectionLostError(f"state push socket failed: {exc}")) from exc
-            if host != peer:
+            if host != self._push_peer:
                 self.pushes_ignored += 1
                 continue
             self.pushes += 1
