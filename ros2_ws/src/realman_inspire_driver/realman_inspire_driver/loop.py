@@ -115,3 +115,55 @@ class Backoff:
         """Connected: the next loss starts again from ``initial``."""
         self._delay = 0.0
         self.next_attempt = 0.0
+
+
+class WallToMonotonic:
+    """Moves wall-clock stamps [s] (ROS header stamps) onto the monotonic clock a driver runs on.
+
+    The offset between the two clocks is read as a bracketed triple (monotonic, wall,
+    monotonic) and believed only when the bracket is tight. Read apart, a thread preempted
+    between the two reads (a GIL hand-over, a starved core) shifts the converted stamp by the
+    whole preemption; on a loaded machine that can put a command before the one taken 33 ms
+    earlier, and the gate refuses it as out of order. A wall-clock step (NTP) is followed at
+    the next tight reading.
+
+    Args:
+        tight: the widest bracket [s] whose reading is believed.
+        monotonic, wall: the two clocks [s], replaceable for tests.
+    """
+
+    ATTEMPTS = 3
+
+    def __init__(
+        self,
+        tight: float = 1e-3,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.tight = tight
+        self._monotonic, self._wall = monotonic, wall
+        self._offset: float | None = None
+        self.loose = 0  # readings not believed
+
+    def offset(self) -> float:
+        """wall − monotonic [s] from a tight reading; the previous one if none is tight now
+        (the tightest of this attempt's readings if there is no previous one)."""
+        best: tuple[float, float] | None = None
+        for _ in range(self.ATTEMPTS):
+            before = self._monotonic()
+            wall = self._wall()
+            after = self._monotonic()
+            reading = (after - before, wall - 0.5 * (before + after))
+            if reading[0] <= self.tight:
+                self._offset = reading[1]
+                return self._offset
+            self.loose += 1
+            best = reading if best is None or reading[0] < best[0] else best
+        if self._offset is None:
+            assert best is not None
+            self._offset = best[1]
+        return self._offset
+
+    def to_monotonic(self, stamp: float) -> float:
+        """The wall-clock ``stamp`` [s] on the monotonic clock [s]."""
+        return stamp - self.offset()

@@ -21,7 +21,7 @@ from maniptrans_description.node_runtime import init_ros, read_only_parameters, 
 from realman_inspire_driver.device_driver import DeviceDriver, Measurement
 from realman_inspire_driver.diagnostics import flatten, order_command, summarize
 from realman_inspire_driver.errors import ConfigError
-from realman_inspire_driver.loop import RateLoop
+from realman_inspire_driver.loop import RateLoop, WallToMonotonic
 
 SERVICE_WAIT = 1.0  # [s] a service answers after the loop handled it, or says it is queued
 
@@ -42,12 +42,13 @@ def command_callback(
 ) -> Callable[[JointState], None]:
     """Subscription callback feeding JointState commands to ``driver`` (header stamps, which are
     wall-clock time, are moved onto the monotonic clock the driver runs on)."""
+    clock = WallToMonotonic()
 
     def callback(msg: JointState) -> None:
         now = time.monotonic()
         q, why = order_command(list(msg.name), list(msg.position), expected)
         stamp = stamp_seconds(msg.header.stamp)
-        stamp_mono = None if stamp == 0.0 else now - (time.time() - stamp)
+        stamp_mono = None if stamp == 0.0 else clock.to_monotonic(stamp)
         driver.offer(now, q, stamp_mono, why=why)
 
     return callback
