@@ -259,6 +259,16 @@ def test_two_latches_must_both_clear():
     assert gate.mode == Mode.LATCHED and gate.latches == ("estop",)
 
 
+def test_commands_before_the_device_is_first_reached_are_refused_as_not_connected():
+    gate = arm_gate()
+    assert not gate.submit(0.0, np.zeros(7))
+    assert gate.rejections == {"not_connected": 1}
+    gate.on_connected(np.zeros(7))
+    gate.on_disconnected()
+    assert not gate.submit(PERIOD, np.zeros(7))
+    assert gate.rejections == {"not_connected": 1, "disconnected": 1}
+
+
 def test_losing_the_device_requires_the_soft_start_again():
     gate, t = streaming_arm_gate()
     gate.on_disconnected()

@@ -294,7 +294,7 @@ class SafetyGate:
         """Offer one command ``q`` [rad] received at ``now`` [s], stamped ``stamp`` [s] (same
         clock; None = ``now``). Returns whether it was accepted; rejections are counted by
         reason (shape, non_finite, out_of_range, jump, out_of_order, latched, fault,
-        disconnected)."""
+        not_connected: the device not reached yet, disconnected: lost)."""
         q = np.asarray(q, dtype=float)
         if q.shape != (self.limits.n,):
             return self._reject("shape")
@@ -306,7 +306,9 @@ class SafetyGate:
         if mode == Mode.FAULT:
             return self._reject("fault")
         if mode == Mode.DISCONNECTED:
-            return self._reject("disconnected")
+            # before the device was first reached (a driver still connecting refuses the
+            # commands that prime it) or after it was lost
+            return self._reject("disconnected" if self.events["connected"] else "not_connected")
         lower, upper = self._hard
         tol = self.config.out_of_range_tolerance
         if np.any(q < lower - tol) or np.any(q > upper + tol):
