@@ -222,3 +222,26 @@ def test_the_report_counts_each_sides_safety_rejections_and_stops():
     assert safety_counts(rep, "left") == (5, 2)  # the last counters: 3 + 2, one fault + estop
     assert safety_counts(rep, "right") == (0, 0)
     assert safety_counts({"diagnostics": diagnostics_summary(diags[-1:])}, "left") is None
+
+
+def test_the_report_keeps_each_drivers_last_loop_statistics():
+    from maniptrans_bringup.report import diagnostics_summary, driver_loop, format_table
+
+    def loop(p50: str) -> dict[str, str]:
+        return {"loop_rate_hz": "50", "loop_period_p50_ms": p50, "loop_period_p99_ms": "41.7"}
+
+    diags = [
+        (0.0, "left_inspire_driver: left hand", 0, loop("20.1")),
+        (1.0, "left_inspire_driver: left hand", 0, loop("23.4")),
+        (1.0, "right_inspire_driver: right hand", 0, {**loop("x"), "rejected": "0"}),
+    ]
+    rep = {"diagnostics": diagnostics_summary(diags), "sides": {}, "timing": {}, "objects": {}}
+    assert driver_loop(rep, "left", "hand") == {
+        "rate_hz": 50.0,
+        "period_p50_ms": 23.4,
+        "period_p99_ms": 41.7,
+    }
+    assert math.isnan(driver_loop(rep, "right", "hand")["period_p50_ms"])
+    assert driver_loop(rep, "left", "arm") is None
+    row = next(line for line in format_table(rep).splitlines() if line.startswith("hand loop"))
+    assert row.split()[-6:] == ["23.4", "/", "42", "nan", "/", "42"]  # left, right

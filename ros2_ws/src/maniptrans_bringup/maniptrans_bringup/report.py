@@ -494,7 +494,8 @@ SAFETY_KEYS = ("rejected", "rejections", "latches", "events")
 def diagnostics_summary(diags: Iterable[tuple[float, str, int, dict[str, str]]]) -> dict:
     """Per status name: reports, worst level (0 OK, 1 WARN, 2 ERROR, 3 STALE), errors, and for
     the drivers the safety gate's last counters (``rejected``, ``rejections`` by reason,
-    ``latches``, ``events``; the gate counts from the driver's start, so the last is the total).
+    ``latches``, ``events``; the gate counts from the driver's start, so the last is the total)
+    and their loop's last statistics under ``loop`` (the ``loop_*`` values, as numbers).
     """
     out: dict[str, dict[str, Any]] = {}
     for _t, name, level, values in diags:
@@ -505,7 +506,27 @@ def diagnostics_summary(diags: Iterable[tuple[float, str, int, dict[str, str]]])
         for key in SAFETY_KEYS:
             if key in values:
                 d.setdefault("safety", {})[key] = _json_or_text(values[key])
+        loop = {k[len("loop_") :]: _number(v) for k, v in values.items() if k.startswith("loop_")}
+        if loop:
+            d["loop"] = loop
     return out
+
+
+def driver_loop(rep: dict[str, Any], side: str, part: str) -> dict[str, float] | None:
+    """The last loop statistics of ``side``'s ``part`` ("arm" or "hand") driver (``rate_hz``,
+    ``period_p50_ms``, ``period_p99_ms``, ``overruns``, ...; see the drivers' diagnostics), or
+    None if the bag has none."""
+    for name, d in rep.get("diagnostics", {}).items():
+        if name.endswith(f": {side} {part}") and "loop" in d:
+            return d["loop"]
+    return None
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
 
 
 def _json_or_text(text: str) -> Any:
@@ -602,6 +623,20 @@ def format_table(rep: dict[str, Any]) -> str:
             ),
         )
     )
+    nan = math.nan
+    for part in ("arm", "hand"):
+        loops = [driver_loop(rep, s, part) for s in SIDES]
+        rows.append(
+            (
+                f"{part} loop period p50 / p99 [ms]",
+                *(
+                    f"{lp.get('period_p50_ms', nan):.1f} / {lp.get('period_p99_ms', nan):.0f}"
+                    if lp is not None
+                    else "-"
+                    for lp in loops
+                ),
+            )
+        )
     counts = {s: safety_counts(rep, s) for s in SIDES}
     rows.append(
         (
@@ -629,6 +664,7 @@ __all__ = [
     "Replay",
     "Series",
     "build_report",
+    "driver_loop",
     "fingertip_error",
     "format_table",
     "joint_tracking",
