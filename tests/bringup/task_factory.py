@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +56,16 @@ def write_task(folder: Path, frames: int = 60, **kw) -> Path:
     """Save :func:`make_task` as ``folder/<name>`` and return the sequence folder."""
     task = make_task(frames, **kw)
     return save_task(task, folder / task.name)
+
+
+def task_ending_far_from_its_start() -> TransferredTask:
+    """The first half of :func:`make_task` (60 frames): it ends with the fingers closed and the
+    wrists moved, so a loop back to its first frame is a jump."""
+    task = make_task(60)
+    fields = ("q", "dq", "state", "state_manip_obj", "tip_force")
+    hands = {
+        s: replace(h, **{f: getattr(h, f)[:30] for f in fields}) for s, h in task.hands.items()
+    }
+    info = replace(task.info, seq_len=30)
+    cut = {"reward": task.reward[:30], "actions": task.actions[:30]}
+    return replace(task, hands=hands, info=info, **cut)

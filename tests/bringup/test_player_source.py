@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import h5py
 import numpy as np
 import pytest
-from task_factory import write_task
+from task_factory import task_ending_far_from_its_start, write_task
 
 from maniptrans_bringup.export_bag import export_task_bag
 from maniptrans_sim.player_readiness import ReadinessTracker
@@ -13,6 +15,7 @@ from maniptrans_sim.player_source import (
     BagSource,
     PlayerSourceError,
     TaskSource,
+    blend_pose,
     load_source,
     object_name,
     restamp_cdr,
@@ -35,6 +38,40 @@ def test_task_source_publishes_both_hands_wrists_and_one_shared_object(tmp_path)
     f = src.frame(7)
     assert np.array_equal(f.hands["left"], src.task.hands["left"].q[7])
     assert np.array_equal(f.wrists["right"], src.task.hands["right"].state[7, :7])
+
+
+def test_a_looped_task_goes_back_to_its_first_frame_without_a_jump():
+    src = TaskSource(task_ending_far_from_its_start())
+    n = len(src)
+    assert src.add_loop_return(1.0) == 60 and len(src) == n + 60
+    assert np.allclose(np.diff(src.times), 1 / 60)
+    assert "+ 60 frames back to the start (1.00 s)" in src.describe()
+    path = [src.frame(k) for k in range(n - 1, len(src))] + [src.frame(0)]
+    for side in src.sides:
+        for key, parts in (("hands", slice(None)), ("wrists", slice(0, 3))):
+            x = np.array([getattr(f, key)[side][parts] for f in path])
+            jump = np.abs(x[-1] - x[0]).max()
+            steps = np.abs(np.diff(x, axis=0)).max(axis=1)
+            assert jump > 0.005, (side, key)  # the jump a bare loop makes
+            # a smoothstep over 61 steps: at most 1.5x the mean step, almost still at both ends
+            assert steps.max() <= 1.5 * jump / 61 * 1.01, (side, key)
+            assert max(steps[0], steps[-1]) < 0.05 * steps.max(), (side, key)
+        quats = np.array([f.wrists[side][3:] for f in path])
+        assert np.allclose(np.linalg.norm(quats, axis=1), 1.0)
+    assert src.add_loop_return(0.0) == 0 and len(src) == n
+
+
+def test_pose_blend_slerps_along_the_shorter_arc():
+    def about_z(angle: float) -> np.ndarray:
+        return np.array([0, 0, math.sin(angle / 2), math.cos(angle / 2)])
+
+    a = np.concatenate([[0.0, 0.0, 0.0], about_z(0.0)])
+    b = np.concatenate([[1.0, 2.0, 0.0], -about_z(math.pi / 2)])  # the same rotation, negated
+    mid = blend_pose(a, b, 0.5)
+    assert np.allclose(mid[:3], [0.5, 1.0, 0.0])
+    assert np.allclose(mid[3:], about_z(math.pi / 4))
+    assert np.allclose(blend_pose(a, b, 0.0), a)
+    assert np.allclose(np.abs(blend_pose(a, b, 1.0)[3:] @ b[3:]), 1.0)
 
 
 def test_object_names_are_topic_safe():

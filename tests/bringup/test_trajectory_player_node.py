@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from task_factory import write_task
+from task_factory import task_ending_far_from_its_start, write_task
 
 from maniptrans_bringup.export_bag import export_task_bag
 
@@ -98,6 +98,31 @@ def test_player_waits_for_ready_then_plays_every_frame_at_60hz_and_exits(
     periods = np.diff(rx.t[-60:])
     assert np.median(periods) == pytest.approx(1 / 60, abs=0.004)
     assert all(b > a for a, b in zip(rx.stamps, rx.stamps[1:], strict=False))
+
+
+def test_a_looped_task_goes_back_to_its_first_frame_without_a_jump(
+    launch_node, ros_node, tmp_path
+):
+    from maniptrans_sim.task_file import save_task
+
+    task = task_ending_far_from_its_start()
+    seq = save_task(task, tmp_path / task.name)
+    q = task.hands["right"].q
+    drivers = Drivers(ros_node)
+    drivers.ready = True
+    rx = Recv(ros_node)
+    _player(launch_node, seq, loop=True, loop_return_s=0.5)
+    _wait(lambda: rx.count() > 200, 15, "two passes and more")  # 30 + 30 back per pass
+    with rx.lock:
+        got = np.array(rx.q)
+    last = np.flatnonzero(np.all(np.isclose(got, q[-1]), axis=1))
+    assert last.size >= 2, "the task's last frame came fewer than twice: not looping"
+    back = got[last[0] : last[1]]
+    assert np.any(np.all(np.isclose(back, q[0]), axis=1)), "the next pass did not start at frame 0"
+    jump = np.abs(q[-1] - q[0]).max()
+    step = np.abs(np.diff(got, axis=0)).max()
+    # a bare loop steps the whole jump in one frame; 30 smoothstep frames take <= 1.5 / 31 of it
+    assert step < 0.1 * jump, (step, jump)
 
 
 def test_player_holds_while_a_driver_is_not_ready_and_resumes_after(

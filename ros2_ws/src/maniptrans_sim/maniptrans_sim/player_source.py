@@ -13,6 +13,7 @@ Topics (the contract)::
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,26 @@ class TaskFrame:
     objects: dict[str, np.ndarray]
 
 
+def _smoothstep(x: float) -> float:
+    x = min(max(x, 0.0), 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def blend_pose(a: np.ndarray, b: np.ndarray, s: float) -> np.ndarray:
+    """(7,) pose (position, quaternion x y z w) a fraction ``s`` of the way from ``a`` to
+    ``b``: position interpolated, orientation slerped along the shorter arc."""
+    qa, qb = np.asarray(a[3:], float), np.asarray(b[3:], float)
+    if qa @ qb < 0:
+        qb = -qb
+    angle = math.acos(min(1.0, float(qa @ qb)))
+    if angle < 1e-9:
+        q = qa
+    else:
+        q = (math.sin((1 - s) * angle) * qa + math.sin(s * angle) * qb) / math.sin(angle)
+    q = q / np.linalg.norm(q)
+    return np.concatenate([(1 - s) * np.asarray(a[:3], float) + s * np.asarray(b[:3], float), q])
+
+
 class TaskSource:
     """A transferred task as 60 Hz frames."""
 
@@ -95,6 +116,7 @@ class TaskSource:
         self.path = path
         self.sides = [s for s in SIDES if s in task.hands]
         self.joint_names = {s: sim_joint_names(s) for s in self.sides}
+        self.task_frames = task.num_frames
         self.times = np.arange(task.num_frames, dtype=float) / FPS
         # one object per distinct id (a bimanual task usually moves one object with both hands)
         self.objects: dict[str, str] = {}
@@ -106,10 +128,41 @@ class TaskSource:
         return int(self.times.size)
 
     def describe(self) -> str:
-        t = self.task
+        t, n = self.task, self.task_frames
+        back = len(self) - n
+        extra = f" + {back} frames back to the start ({back / FPS:.2f} s)" if back else ""
         return (
-            f"{t.name} {t.rollout}: {len(self)} frames ({len(self) / FPS:.2f} s at {FPS:g} Hz), "
+            f"{t.name} {t.rollout}: {n} frames ({n / FPS:.2f} s at {FPS:g} Hz){extra}, "
             f"hands {self.sides}, objects {sorted(self.objects)}"
+        )
+
+    def add_loop_return(self, seconds: float) -> int:
+        """Append frames that take the task from its last frame back to its first over
+        ``seconds`` [s] of data time, for a looped replay: without them the next pass starts
+        with a jump that the arms cross at their speed limit, with no acceleration phase.
+
+        The blend follows a smoothstep in time (zero speed at both ends): joints, positions and
+        object poses interpolated, orientations slerped. Returns the number of frames added (0
+        for ``seconds`` <= 0 or a single-frame task).
+        """
+        if not np.isfinite(seconds):
+            raise PlayerSourceError(f"loop return: expected finite seconds, found {seconds}")
+        n = self.task_frames
+        added = round(seconds * FPS) if n > 1 and seconds > 0 else 0
+        self.times = np.arange(n + added, dtype=float) / FPS
+        return added
+
+    def frame(self, k: int) -> TaskFrame:
+        n = self.task_frames
+        if k < n:
+            return self._task_frame(k)
+        added = self.times.size - n
+        s = _smoothstep((k - n + 1) / (added + 1))
+        a, b = self._task_frame(n - 1), self._task_frame(0)
+        return TaskFrame(
+            hands={side: (1 - s) * a.hands[side] + s * b.hands[side] for side in a.hands},
+            wrists={side: blend_pose(a.wrists[side], b.wrists[side], s) for side in a.wrists},
+            objects={name: blend_pose(a.objects[name], b.objects[name], s) for name in a.objects},
         )
 
     def topics(self) -> dict[str, str]:
@@ -118,7 +171,7 @@ class TaskSource:
         out.update({object_topic(n): POSE_STAMPED for n in self.objects})
         return out
 
-    def frame(self, k: int) -> TaskFrame:
+    def _task_frame(self, k: int) -> TaskFrame:
         hands = self.task.hands
         return TaskFrame(
             hands={s: np.asarray(hands[s].q[k], dtype=float) for s in self.sides},
@@ -304,6 +357,7 @@ __all__ = [
     "PlayerSourceError",
     "TaskFrame",
     "TaskSource",
+    "blend_pose",
     "hand_topic",
     "is_bag",
     "load_bag",

@@ -11,8 +11,10 @@ The file is loaded and validated before anything is published. Until every drive
 While one of them is not ready (a fault, a reconnect that needs a new soft start) the replay
 holds, re-sending the frame it stands at, and continues afterwards. State changes are published
 on ``/diagnostics`` at once (``trajectory_player``, key ``state``).
-Exits 0 at the end of the task when ``exit_on_end`` is set, 2 on a bad file, 1 when the drivers
-did not become ready within ``ready_timeout_s``.
+With ``loop`` a task starts over after its end, reaching its first frame again over
+``loop_return_s`` seconds of data time (smooth, no jump; 0 = jump back at once; a bag loops as
+recorded). Exits 0 at the end of the task when ``exit_on_end`` is set, 2 on a bad file, 1 when
+the drivers did not become ready within ``ready_timeout_s``.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class TrajectoryPlayer(Node):
         self.declare_parameter("rollout", "")
         self.declare_parameter("rate_scale", 1.0)
         self.declare_parameter("loop", False)
+        self.declare_parameter("loop_return_s", 2.0)
         self.declare_parameter("exit_on_end", True)
         self.declare_parameter("end_hold_s", 1.0)
         self.declare_parameter("wait_ready", True)
@@ -74,6 +77,8 @@ class TrajectoryPlayer(Node):
                 "parameter task: expected a sequence folder, rollouts.hdf5 or a bag; found ''"
             )
         self.source = load_source(path, str(p("rollout")) or None)
+        if bool(p("loop")) and isinstance(self.source, TaskSource):
+            self.source.add_loop_return(float(p("loop_return_s")))  # a bag loops as recorded
         self.clock_ = PlaybackClock(self.source.times, float(p("rate_scale")), bool(p("loop")))
         self.exit_on_end = bool(p("exit_on_end"))
         self.end_hold_s = float(p("end_hold_s"))
