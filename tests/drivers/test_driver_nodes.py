@@ -206,3 +206,30 @@ def test_inspire_driver_ramps_streams_and_one_estop_stops_both_drivers(
     for node in (hand_node, arm_node):  # SIGINT while the loops publish at their rates
         assert node.terminate() == 0, node.log()
         assert "Traceback" not in node.log(), node.log()
+
+
+def test_diagnostics_keep_their_rate_while_slow_replies_stretch_every_tick(
+    launch_node, ros_node, rtu_hand
+):
+    """Diagnostics go out on the clock, not every n-th tick: with each reply 0.12 s late a tick
+    takes ~0.25 s (two reads, no command to write), and a report every 25 ticks left the player 10 s without news of the driver
+    (it took the silent driver for a not-ready one and held the replay)."""
+    _, bridge = rtu_hand
+    launch_node(
+        "inspire_driver",
+        package=PKG,
+        params={"side": "right", "port": bridge.client_path, "timeout": 0.3},
+        wait_topics=["/right/hand/joint_states"],
+    )
+    peer = ros_node.node
+    diags = Listener(peer, DiagnosticArray, "/diagnostics")
+    states = Listener(peer, JointState, "/right/hand/joint_states")
+    assert wait_until(lambda: diags.count > 0 and states.count > 0, 10)
+    for _ in range(60):
+        bridge.inject("delay:0.12")
+    time.sleep(1.0)  # the delays have taken hold
+    d0, s0 = diags.count, states.count
+    time.sleep(4.0)
+    ticks, reports = states.count - s0, diags.count - d0
+    assert ticks <= 20, f"{ticks} ticks in 4 s: the replies were not slowed"
+    assert reports >= 5, f"{reports} diagnostics in 4 s at 2 Hz ({ticks} ticks)"

@@ -207,7 +207,13 @@ class DriverNode(Node):
         self.driver = driver
         self.hardware_id = hardware_id
         self.diag_name = f"{self.get_name()}: {side} {part}"
-        self.diag_every = max(1, round(self.rate / float(self.params["diagnostics_rate_hz"])))
+        # on the clock, not every n-th tick: a loop slowed by device timeouts (0.2-1 s per tick)
+        # reported every 5-25 s, and the player took the silent driver for a not-ready one
+        diag_rate = float(self.params["diagnostics_rate_hz"])
+        if not diag_rate > 0:
+            raise ConfigError(f"parameter diagnostics_rate_hz must be > 0, got {diag_rate}")
+        self.diag_period = 1.0 / diag_rate
+        self.next_diag = 0.0
         self.pub_state = self.create_publisher(JointState, f"{side}/{part}/joint_states", 10)
         self.pub_diag = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_subscription(
@@ -232,7 +238,10 @@ class DriverNode(Node):
         stamp = to_time(time.time())
         if measurement is not None:
             self.pub_state.publish(joint_state(measurement, stamp))
-        if (self.loop.stats.ticks - 1) % self.diag_every == 0:
+        if now >= self.next_diag:
+            # a fixed schedule, restarted from now when more than a period behind
+            late = now - self.next_diag >= self.diag_period
+            self.next_diag = (now if late else self.next_diag) + self.diag_period
             self.pub_diag.publish(
                 diagnostics(self.diag_name, self.hardware_id, self.driver, self.loop, stamp)
             )
