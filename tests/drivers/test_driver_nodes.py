@@ -212,8 +212,8 @@ def test_diagnostics_keep_their_rate_while_slow_replies_stretch_every_tick(
     launch_node, ros_node, rtu_hand
 ):
     """Diagnostics go out on the clock, not every n-th tick: with each reply 0.12 s late a tick
-    takes ~0.25 s (two reads, no command to write), and a report every 25 ticks left the player 10 s without news of the driver
-    (it took the silent driver for a not-ready one and held the replay)."""
+    takes ~0.25 s (two reads, no command to write); a report every 25 ticks would come every
+    6 s, and a player left that long without news took the driver for a not-ready one."""
     _, bridge = rtu_hand
     launch_node(
         "inspire_driver",

@@ -289,9 +289,10 @@ TIP_ALLOWANCE = 0.0025
 # How far the real fingers may trail the sim reference. Measured 90-120 ms at rate 0.5 (the
 # fingers' speed limit in fast closes, the serial loop); 0.4-0.47 s on runs whose drivers were
 # starved of CPU (hand loop at 30-50 ms instead of 20 ms, stalls of 0.5 s), where the raw E_ft
-# reached 10-19 mm while the error at the delay stayed 3.9-4.7 mm. A hand that never follows
-# has no delay that explains it.
-HAND_LAG_MAX = 0.75
+# reached 10-19 mm while the error at the delay stayed 3.9-4.7 mm; 0.75-0.91 s on a CI run
+# (hand loop p50 27-32 ms, p99 0.36-0.49 s; raw E_ft 17-20 mm, 3.9 mm at the delay). A hand
+# that never follows has no delay that explains it; the report scans delays up to 2 s.
+HAND_LAG_MAX = 1.5
 ARM_LAG_MAX = 0.3  # [s] the arms' servo lag and the command path (60 ms measured, 110 starved)
 
 

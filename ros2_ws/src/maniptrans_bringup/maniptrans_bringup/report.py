@@ -168,7 +168,7 @@ def _stats(err: np.ndarray) -> dict[str, float]:
     }
 
 
-LAG_SCAN = np.arange(0.0, 1.0 + 1e-9, 0.01)
+LAG_SCAN = np.arange(0.0, 2.0 + 1e-9, 0.01)
 """Delays [s] of a measured series behind its reference tried by `joint_tracking` and
 `fingertip_error`."""
 
