@@ -148,20 +148,19 @@ class WallToMonotonic:
     def offset(self) -> float:
         """wall − monotonic [s] from a tight reading; the previous one if none is tight now
         (the tightest of this attempt's readings if there is no previous one)."""
-        best: tuple[float, float] | None = None
+        readings: list[tuple[float, float]] = []  # (bracket width, offset)
         for _ in range(self.ATTEMPTS):
             before = self._monotonic()
             wall = self._wall()
             after = self._monotonic()
-            reading = (after - before, wall - 0.5 * (before + after))
-            if reading[0] <= self.tight:
-                self._offset = reading[1]
-                return self._offset
+            width, offset = after - before, wall - 0.5 * (before + after)
+            if width <= self.tight:
+                self._offset = offset
+                return offset
             self.loose += 1
-            best = reading if best is None or reading[0] < best[0] else best
+            readings.append((width, offset))
         if self._offset is None:
-            assert best is not None
-            self._offset = best[1]
+            self._offset = min(readings)[1]
         return self._offset
 
     def to_monotonic(self, stamp: float) -> float:
