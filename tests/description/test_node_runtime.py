@@ -108,3 +108,12 @@ def test_a_node_that_stops_in_time_prints_no_stack(ros_domain):
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0
     assert "Timeout (" not in err, err  # the stack-dump header
+
+
+def test_a_fixed_schedule_keeps_its_slots_and_restarts_when_a_period_behind():
+    from maniptrans_description.node_runtime import next_due
+
+    assert next_due(1.0, 1.0, 0.5) == 1.5
+    assert next_due(1.0, 1.3, 0.5) == 1.5  # a late wake-up does not push the next slot back
+    assert next_due(1.0, 1.5, 0.5) == 2.0  # a whole period behind: from now, no burst
+    assert next_due(1.0, 2.7, 0.5) == 3.2

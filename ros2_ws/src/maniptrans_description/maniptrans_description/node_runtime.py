@@ -71,4 +71,12 @@ def spin_until(
         executor.spin_once(timeout_sec=period)
 
 
-__all__ = ["StopEvent", "init_ros", "read_only_parameters", "spin_until"]
+def next_due(due: float, now: float, period: float) -> float:
+    """The next time [s] of a fixed schedule of ``period`` [s] whose slot ``due`` was reached at
+    ``now``: one period after the slot, so a late wake-up does not push the later ones back, or
+    one period after ``now`` when more than a period behind (the schedule restarts instead of
+    bursting to catch up)."""
+    return (due if now - due < period else now) + period
+
+
+__all__ = ["StopEvent", "init_ros", "next_due", "read_only_parameters", "spin_until"]

@@ -32,7 +32,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 
-from maniptrans_description.node_runtime import init_ros, spin_until
+from maniptrans_description.node_runtime import init_ros, next_due, spin_until
 from maniptrans_sim.player import PlaybackClock, PlayState
 from maniptrans_sim.player_readiness import ReadinessTracker
 from maniptrans_sim.player_source import (
@@ -188,9 +188,8 @@ class TrajectoryPlayer(Node):
             due = self.last_prime + self.prime_period
             if now >= due:
                 # on a fixed schedule: a late loop does not push the next one back (waking
-                # `prime_period` after each send, a 20 ms sleep granularity made 30 Hz 25 Hz);
-                # further behind than a period, start again from now
-                self.last_prime = due if now - due < self.prime_period else now
+                # `prime_period` after each send, a 20 ms sleep granularity made 30 Hz 25 Hz)
+                self.last_prime = next_due(due, now, self.prime_period) - self.prime_period
                 self._publish_hold()
             wake = self.last_prime + self.prime_period
         return wake

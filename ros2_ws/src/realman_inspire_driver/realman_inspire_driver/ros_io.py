@@ -17,7 +17,12 @@ from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 
-from maniptrans_description.node_runtime import init_ros, read_only_parameters, spin_until
+from maniptrans_description.node_runtime import (
+    init_ros,
+    next_due,
+    read_only_parameters,
+    spin_until,
+)
 from realman_inspire_driver.device_driver import DeviceDriver, Measurement
 from realman_inspire_driver.diagnostics import flatten, order_command, summarize
 from realman_inspire_driver.errors import ConfigError
@@ -239,9 +244,7 @@ class DriverNode(Node):
         if measurement is not None:
             self.pub_state.publish(joint_state(measurement, stamp))
         if now >= self.next_diag:
-            # a fixed schedule, restarted from now when more than a period behind
-            late = now - self.next_diag >= self.diag_period
-            self.next_diag = (now if late else self.next_diag) + self.diag_period
+            self.next_diag = next_due(self.next_diag, now, self.diag_period)
             self.pub_diag.publish(
                 diagnostics(self.diag_name, self.hardware_id, self.driver, self.loop, stamp)
             )
