@@ -28,6 +28,10 @@ from maniptrans_training.errors import TrainingError
 from maniptrans_training.rl.vec_env import VecEnv, VecEnvWrapper
 
 CONTACT_SLICE = slice(20, 25)  # fingertip contact forces inside a hand's "object" block
+# ... the object's next reference position minus its position [m], then the rotation from it
+# to its next reference rotation as an axis-angle [rad]
+OBJECT_POS_ERROR_SLICE = slice(176, 179)
+OBJECT_ROT_ERROR_SLICE = slice(179, 182)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ early termination. What this module adds:
 
 * :class:`ComposedPolicy` — base (imitators, kinematic reference or zero) + residual, i.e.
   ``a = clip(a_base + scale·Δa)``, as an ``obs -> action`` callable;
+* :class:`HandBack` — where a hand's object has been lost beyond the final termination
+  thresholds, that hand's residual is switched off for the rest of the rollout (not in the
+  paper, see the class);
 * "SR single" (per hand, each with its own fingertips and object) next to "SR bimanual" (per
   two-hand rollout), and the paper-style table with both.
 """
@@ -26,6 +29,9 @@ import numpy as np
 import torch
 from tensordict import TensorDict
 
+from maniptrans_training.env.mujoco_env import ACTIONS_PER_HAND
+from maniptrans_training.env.terminations import TerminationConfig
+from maniptrans_training.errors import TrainingError
 from maniptrans_training.metrics import (
     ERROR_COLUMNS,
     VALID_COLUMN,
@@ -34,8 +40,74 @@ from maniptrans_training.metrics import (
     format_rows,
     mean_valid_percent,
 )
-from maniptrans_training.rl.adapter import stage_groups
+from maniptrans_training.rl.adapter import (
+    OBJECT_POS_ERROR_SLICE,
+    OBJECT_ROT_ERROR_SLICE,
+    stage_groups,
+)
 from maniptrans_training.rl.residual import compose
+
+
+class HandBack:
+    """Latch, per hand, "this hand's object is lost": its residual has nothing left to do.
+
+    A residual is trained only on states before its episode ends, and stage-2 episodes end
+    when the object strays beyond the termination thresholds (2 cm / 30° at the end of the
+    curriculum). A rollout that goes on after that feeds the residual states it never saw;
+    measured on the synthetic demos, it then moves the fingertips off the demo while the frozen
+    base (the imitator) alone would have kept following it. So once a hand's object is more
+    than ``obj_pos`` from its reference position or ``obj_rot`` from its reference rotation
+    (read from the hand's observation: the next frame's reference), that hand gets the base
+    action alone until :meth:`reset`. Hands without an object never hand back.
+
+    Not in the paper, whose rollouts stop at the termination. ``ComposedPolicy(...,
+    hand_back=None)`` is the plain composition.
+    """
+
+    def __init__(
+        self,
+        layout: dict[str, slice],
+        sides: Sequence[str],
+        obj_pos: float = TerminationConfig.obj_pos,
+        obj_rot: float = TerminationConfig.obj_rot,
+    ) -> None:
+        if not (obj_pos > 0 and obj_rot > 0):
+            raise TrainingError(
+                f"HandBack: thresholds must be > 0, got {obj_pos} m and {obj_rot} rad"
+            )
+        self.blocks = {s: layout.get(f"{s}/object") for s in sides}
+        self.sides = tuple(sides)
+        self.obj_pos, self.obj_rot = float(obj_pos), float(obj_rot)
+        self.lost: dict[str, torch.Tensor | None] = {s: None for s in self.sides}
+        self.lost_at: dict[str, int | None] = {s: None for s in self.sides}
+        self._frame = 0
+
+    def reset(self) -> None:
+        self.lost = {s: None for s in self.sides}
+        self.lost_at = {s: None for s in self.sides}
+        self._frame = 0
+
+    def mask(self, policy_obs: torch.Tensor) -> torch.Tensor:
+        """(N, A) 1 where the residual still acts, 0 on the actions of hands that handed back."""
+        n = policy_obs.shape[0]
+        keep = []
+        for side in self.sides:
+            block = self.blocks[side]
+            lost = self.lost[side]
+            if lost is None:
+                lost = torch.zeros(n, dtype=torch.bool)
+            if block is not None:
+                o = policy_obs[:, block]
+                e_p = torch.linalg.vector_norm(o[:, OBJECT_POS_ERROR_SLICE], dim=-1)
+                e_r = torch.linalg.vector_norm(o[:, OBJECT_ROT_ERROR_SLICE], dim=-1)
+                now = (e_p > self.obj_pos) | (e_r > self.obj_rot)
+                if self.lost_at[side] is None and bool(now.any()):
+                    self.lost_at[side] = self._frame
+                lost = lost | now
+            self.lost[side] = lost
+            keep.append((~lost).to(torch.float32)[:, None].expand(n, ACTIONS_PER_HAND))
+        self._frame += 1
+        return torch.cat(keep, dim=1)
 
 
 class ComposedPolicy:
@@ -46,9 +118,13 @@ class ComposedPolicy:
         cfg: the stage-2 settings (base kind, scale, tactile observation switch).
         imitators: per side the stage-1 checkpoints (base "imitator").
         residual: the residual actor (obs with ``base_action`` -> Δa), or None for Δa = 0.
+        hand_back: switch a hand's residual off once its object is lost (:class:`HandBack`);
+            False: the plain composition throughout; None: as ``cfg.hand_back`` says.
     """
 
-    def __init__(self, reference, cfg, imitators=None, residual=None) -> None:
+    def __init__(
+        self, reference, cfg, imitators=None, residual=None, hand_back: bool | None = None
+    ) -> None:
         from maniptrans_training.rl.stages import make_base, make_env
 
         probe = make_env(reference, "residual", 1, 0)
@@ -57,6 +133,14 @@ class ComposedPolicy:
         self.cfg = cfg
         self.base = make_base(cfg.base, self.sides, probe.num_actions, imitators)
         self.residual = residual
+        if hand_back is None:
+            hand_back = bool(getattr(cfg, "hand_back", True))
+        self.hand_back = HandBack(self.layout, self.sides) if hand_back else None
+
+    def reset(self) -> None:
+        """Forget what :class:`HandBack` latched (a new rollout starts)."""
+        if self.hand_back is not None:
+            self.hand_back.reset()
 
     def __call__(self, obs: TensorDict) -> torch.Tensor:
         g = stage_groups(obs, self.layout, self.sides, self.cfg.tactile_obs)
@@ -65,7 +149,10 @@ class ComposedPolicy:
             g["base_action"] = base
             if self.residual is None:
                 return torch.clamp(base, -1.0, 1.0)
-            return compose(base, self.residual(g), self.cfg.residual_scale)
+            delta = self.residual(g)
+            if self.hand_back is not None:
+                delta = delta * self.hand_back.mask(obs["policy"])
+            return compose(base, delta, self.cfg.residual_scale)
 
 
 def env_config_for(cfg):
@@ -99,6 +186,7 @@ def evaluate_policy(reference, cfg, policy: ComposedPolicy):
     """(record, metrics) of one deterministic full-length rollout."""
     from maniptrans_training.rollout import run_rollout
 
+    policy.reset()
     record = run_rollout(reference, env_config_for(cfg), policy)
     return record, measure(record, reference)
 

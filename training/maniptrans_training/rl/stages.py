@@ -144,6 +144,10 @@ class Stage2Config:
             (see :class:`Stage1Config`).
         retarget_clearance: weight of keeping the hands out of the objects in the kinematic
             retarget (not in the paper; 0 = off; :data:`retarget.COLLISION_AWARE`).
+        hand_back: in rollouts (evaluation, ``rollout``, ``transfer``), switch a hand's
+            residual off once its object is lost beyond the final termination thresholds,
+            where training never took it (not in the paper;
+            :class:`~maniptrans_training.rl.evaluate.HandBack`).
     """
 
     train: TrainConfig = field(default_factory=lambda: train_preset(2, "paper"))
@@ -158,6 +162,7 @@ class Stage2Config:
     rsi: bool = True
     threshold_frames: int = 3_200
     retarget_clearance: float = 0.0
+    hand_back: bool = True
 
 
 CPU_CORRECTION_PENALTY = 4.0
