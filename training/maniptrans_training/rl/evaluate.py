@@ -61,7 +61,7 @@ class HandBack:
     action alone until :meth:`reset`. Hands without an object never hand back.
 
     Not in the paper, whose rollouts stop at the termination. ``ComposedPolicy(...,
-    hand_back=None)`` is the plain composition.
+    hand_back=False)`` is the plain composition.
     """
 
     def __init__(
@@ -78,13 +78,12 @@ class HandBack:
         self.blocks = {s: layout.get(f"{s}/object") for s in sides}
         self.sides = tuple(sides)
         self.obj_pos, self.obj_rot = float(obj_pos), float(obj_rot)
-        self.lost: dict[str, torch.Tensor | None] = {s: None for s in self.sides}
-        self.lost_at: dict[str, int | None] = {s: None for s in self.sides}
-        self._frame = 0
+        self.reset()
 
     def reset(self) -> None:
-        self.lost = {s: None for s in self.sides}
-        self.lost_at = {s: None for s in self.sides}
+        """Forget every latch (a new rollout starts)."""
+        self.lost: dict[str, torch.Tensor] = {}  # per side, (N,) bool
+        self.lost_at: dict[str, int | None] = {s: None for s in self.sides}  # first call lost
         self._frame = 0
 
     def mask(self, policy_obs: torch.Tensor) -> torch.Tensor:
@@ -93,9 +92,7 @@ class HandBack:
         keep = []
         for side in self.sides:
             block = self.blocks[side]
-            lost = self.lost[side]
-            if lost is None:
-                lost = torch.zeros(n, dtype=torch.bool)
+            lost = self.lost.get(side, torch.zeros(n, dtype=torch.bool))
             if block is not None:
                 o = policy_obs[:, block]
                 e_p = torch.linalg.vector_norm(o[:, OBJECT_POS_ERROR_SLICE], dim=-1)
@@ -133,9 +130,8 @@ class ComposedPolicy:
         self.cfg = cfg
         self.base = make_base(cfg.base, self.sides, probe.num_actions, imitators)
         self.residual = residual
-        if hand_back is None:
-            hand_back = bool(getattr(cfg, "hand_back", True))
-        self.hand_back = HandBack(self.layout, self.sides) if hand_back else None
+        on = cfg.hand_back if hand_back is None else hand_back
+        self.hand_back = HandBack(self.layout, self.sides) if on else None
 
     def reset(self) -> None:
         """Forget what :class:`HandBack` latched (a new rollout starts)."""
